@@ -1,0 +1,163 @@
+/** Certificate index: one row per issued certificate, with its revocation state and renewal links. */
+import type { Projection, RowOp } from './projection.js';
+import type { ReadModelDb } from './readmodel-db.js';
+import type { San } from '../src/domain/x509.js';
+
+export const certificatesProjection: Projection = {
+  name: 'certificates',
+  version: 1,
+  tables: {
+    certificates: [
+      `CREATE TABLE IF NOT EXISTS certificates (
+        serial TEXT PRIMARY KEY,
+        issuer_id TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        sans TEXT NOT NULL,
+        not_before TEXT NOT NULL,
+        not_after TEXT NOT NULL,
+        key_type TEXT NOT NULL,
+        profile TEXT,
+        role TEXT,
+        renews TEXT,
+        renewed_by TEXT,
+        status TEXT NOT NULL,
+        revoked_at TEXT,
+        revocation_reason TEXT,
+        der TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        position INTEGER NOT NULL
+      )`,
+      'CREATE INDEX IF NOT EXISTS certificates_issuer ON certificates (issuer_id, status)',
+      'CREATE INDEX IF NOT EXISTS certificates_not_after ON certificates (not_after)',
+      'CREATE INDEX IF NOT EXISTS certificates_issued_at ON certificates (issued_at)',
+    ],
+  },
+  canHandle: ['CertificateIssued', 'CertificateRevoked'],
+  reduce(event): RowOp[] {
+    switch (event.type) {
+      case 'CertificateIssued': {
+        const d = event.data;
+        const ops: RowOp[] = [
+          {
+            op: 'insert',
+            table: 'certificates',
+            row: {
+              serial: d.serial,
+              issuer_id: d.issuerId,
+              subject: d.subject,
+              sans: JSON.stringify(d.sans),
+              not_before: d.notBefore,
+              not_after: d.notAfter,
+              key_type: d.keyType,
+              profile: d.profile ?? null,
+              role: d.role ?? null,
+              renews: d.renews ?? null,
+              renewed_by: null,
+              status: 'active',
+              revoked_at: null,
+              revocation_reason: null,
+              der: d.der,
+              issued_at: d.issuedAt,
+              position: event.position,
+            },
+          },
+        ];
+        if (d.renews) ops.push({ op: 'update', table: 'certificates', where: { serial: d.renews }, set: { renewed_by: d.serial } });
+        return ops;
+      }
+      case 'CertificateRevoked':
+        return [
+          {
+            op: 'update',
+            table: 'certificates',
+            where: { serial: event.data.serial },
+            set: { status: 'revoked', revoked_at: event.data.revokedAt, revocation_reason: event.data.reason },
+          },
+        ];
+      default:
+        return [];
+    }
+  },
+};
+
+export interface CertificateRow {
+  serial: string;
+  issuerId: string;
+  subject: string;
+  sans: San[];
+  notBefore: string;
+  notAfter: string;
+  keyType: string;
+  profile: string | null;
+  role: string | null;
+  renews: string | null;
+  renewedBy: string | null;
+  /** active, revoked, or expired (computed against `now`). */
+  status: 'active' | 'revoked' | 'expired';
+  revokedAt: string | null;
+  revocationReason: string | null;
+  der: string;
+  issuedAt: string;
+  position: number;
+}
+
+interface RawCertificateRow {
+  serial: string;
+  issuer_id: string;
+  subject: string;
+  sans: string;
+  not_before: string;
+  not_after: string;
+  key_type: string;
+  profile: string | null;
+  role: string | null;
+  renews: string | null;
+  renewed_by: string | null;
+  status: 'active' | 'revoked';
+  revoked_at: string | null;
+  revocation_reason: string | null;
+  der: string;
+  issued_at: string;
+  position: number;
+}
+
+export function toCertificateRow(raw: RawCertificateRow, now: Date): CertificateRow {
+  const expired = raw.status === 'active' && Date.parse(raw.not_after) <= now.getTime();
+  return {
+    serial: raw.serial,
+    issuerId: raw.issuer_id,
+    subject: raw.subject,
+    sans: JSON.parse(raw.sans) as San[],
+    notBefore: raw.not_before,
+    notAfter: raw.not_after,
+    keyType: raw.key_type,
+    profile: raw.profile,
+    role: raw.role,
+    renews: raw.renews,
+    renewedBy: raw.renewed_by,
+    status: expired ? 'expired' : raw.status,
+    revokedAt: raw.revoked_at,
+    revocationReason: raw.revocation_reason,
+    der: raw.der,
+    issuedAt: raw.issued_at,
+    position: raw.position,
+  };
+}
+
+export class CertificateQueries {
+  private readonly bySerial;
+  private readonly countByIssuer;
+  constructor(private readonly db: ReadModelDb) {
+    this.bySerial = db.prepare('SELECT * FROM certificates WHERE serial = ?');
+    this.countByIssuer = db.prepare('SELECT COUNT(*) AS n FROM certificates WHERE issuer_id = ?');
+  }
+
+  get(serial: string, now = new Date()): CertificateRow | undefined {
+    const raw = this.bySerial.get(serial.toLowerCase()) as RawCertificateRow | undefined;
+    return raw && toCertificateRow(raw, now);
+  }
+
+  countIssuedBy(issuerId: string): number {
+    return (this.countByIssuer.get(issuerId) as { n: number }).n;
+  }
+}

@@ -1,0 +1,144 @@
+/** One-time passwords and API tokens, looked up by the hash of the presented secret. */
+import type { Projection, RowOp } from './projection.js';
+import type { ReadModelDb } from './readmodel-db.js';
+
+export const credentialsProjection: Projection = {
+  name: 'credentials',
+  version: 1,
+  tables: {
+    otps: [
+      `CREATE TABLE IF NOT EXISTS otps (
+        token_id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        label TEXT NOT NULL,
+        max_uses INTEGER NOT NULL,
+        uses INTEGER NOT NULL,
+        profile TEXT,
+        expires_at TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        status TEXT NOT NULL
+      )`,
+    ],
+    api_tokens: [
+      `CREATE TABLE IF NOT EXISTS api_tokens (
+        accessor TEXT PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL,
+        policies TEXT NOT NULL,
+        expires_at TEXT,
+        parent TEXT,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL
+      )`,
+    ],
+  },
+  canHandle: ['OtpIssued', 'OtpConsumed', 'OtpRevoked', 'TokenCreated', 'TokenRevoked'],
+  reduce(event): RowOp[] {
+    switch (event.type) {
+      case 'OtpIssued': {
+        const d = event.data;
+        return [
+          {
+            op: 'insert',
+            table: 'otps',
+            row: { token_id: d.tokenId, hash: d.hash, label: d.label, max_uses: d.maxUses, uses: 0, profile: d.profile ?? null, expires_at: d.expiresAt, issued_at: d.issuedAt, status: 'active' },
+          },
+        ];
+      }
+      case 'OtpConsumed':
+        return [{ op: 'update', table: 'otps', where: { token_id: event.data.tokenId }, set: { uses: event.data.use } }];
+      case 'OtpRevoked':
+        return [{ op: 'update', table: 'otps', where: { token_id: event.data.tokenId }, set: { status: 'revoked' } }];
+      case 'TokenCreated': {
+        const d = event.data;
+        return [
+          {
+            op: 'insert',
+            table: 'api_tokens',
+            row: { accessor: d.accessor, hash: d.hash, display_name: d.displayName, policies: JSON.stringify(d.policies), expires_at: d.expiresAt ?? null, parent: d.parent ?? null, created_at: d.createdAt, status: 'active' },
+          },
+        ];
+      }
+      case 'TokenRevoked':
+        return [{ op: 'update', table: 'api_tokens', where: { accessor: event.data.accessor }, set: { status: 'revoked' } }];
+      default:
+        return [];
+    }
+  },
+};
+
+export interface OtpRow {
+  tokenId: string;
+  label: string;
+  maxUses: number;
+  uses: number;
+  profile: string | null;
+  expiresAt: string;
+  issuedAt: string;
+  status: 'active' | 'revoked';
+}
+
+export interface ApiTokenRow {
+  accessor: string;
+  displayName: string;
+  policies: string[];
+  expiresAt: string | null;
+  parent: string | null;
+  createdAt: string;
+  status: 'active' | 'revoked';
+}
+
+const toOtpRow = (r: Record<string, unknown>): OtpRow => ({
+  tokenId: r.token_id as string,
+  label: r.label as string,
+  maxUses: r.max_uses as number,
+  uses: r.uses as number,
+  profile: r.profile as string | null,
+  expiresAt: r.expires_at as string,
+  issuedAt: r.issued_at as string,
+  status: r.status as 'active' | 'revoked',
+});
+
+const toTokenRow = (r: Record<string, unknown>): ApiTokenRow => ({
+  accessor: r.accessor as string,
+  displayName: r.display_name as string,
+  policies: JSON.parse(r.policies as string) as string[],
+  expiresAt: r.expires_at as string | null,
+  parent: r.parent as string | null,
+  createdAt: r.created_at as string,
+  status: r.status as 'active' | 'revoked',
+});
+
+export class CredentialQueries {
+  private readonly otpByHash;
+  private readonly tokenByHash;
+  constructor(private readonly db: ReadModelDb) {
+    this.otpByHash = db.prepare('SELECT * FROM otps WHERE hash = ?');
+    this.tokenByHash = db.prepare('SELECT * FROM api_tokens WHERE hash = ?');
+  }
+
+  otpByTokenHash(hash: string): OtpRow | undefined {
+    const raw = this.otpByHash.get(hash);
+    return raw ? toOtpRow(raw as Record<string, unknown>) : undefined;
+  }
+
+  otp(tokenId: string): OtpRow | undefined {
+    const raw = this.db.prepare('SELECT * FROM otps WHERE token_id = ?').get(tokenId);
+    return raw ? toOtpRow(raw as Record<string, unknown>) : undefined;
+  }
+
+  /** Tokens that can still be used at `now`. */
+  activeOtps(now: Date): OtpRow[] {
+    return (this.db.prepare("SELECT * FROM otps WHERE status = 'active' AND uses < max_uses AND expires_at > ? ORDER BY issued_at").all(now.toISOString()) as Record<string, unknown>[]).map(toOtpRow);
+  }
+
+  apiTokenByHash(hash: string): ApiTokenRow | undefined {
+    const raw = this.tokenByHash.get(hash);
+    return raw ? toTokenRow(raw as Record<string, unknown>) : undefined;
+  }
+
+  apiToken(accessor: string): ApiTokenRow | undefined {
+    const raw = this.db.prepare('SELECT * FROM api_tokens WHERE accessor = ?').get(accessor);
+    return raw ? toTokenRow(raw as Record<string, unknown>) : undefined;
+  }
+}
