@@ -38,6 +38,8 @@ export function auditFacts(event: SignetRecordedEvent): AuditFacts {
       return { action: 'issuer_delete', result: 'success', issuerId: event.data.issuerId };
     case 'DefaultIssuerSet':
       return { action: 'issuer_set_default', result: 'success', issuerId: event.data.issuerId };
+    case 'CaBootstrapClaimed':
+      return { action: 'ca_bootstrap', result: 'success' };
     case 'KeyGenerated':
       return { action: 'key_generate', result: 'success' };
     case 'KeyImported':
@@ -83,7 +85,7 @@ export const auditProjection: Projection = {
   },
   canHandle: [
     'CertificateIssued', 'CertificateRevoked', 'EnrollmentRejected', 'OtpIssued', 'OtpConsumed', 'OtpRevoked',
-    'IssuerCreated', 'IssuerUpdated', 'IssuerRevoked', 'IssuerDeleted', 'DefaultIssuerSet',
+    'IssuerCreated', 'IssuerUpdated', 'IssuerRevoked', 'IssuerDeleted', 'DefaultIssuerSet', 'CaBootstrapClaimed',
     'KeyGenerated', 'KeyImported', 'KeyUpdated', 'KeyDeleted', 'TokenCreated', 'TokenRevoked',
   ],
   reduce(event): RowOp[] {

@@ -116,5 +116,42 @@ function evolve(state: IssuerState, event: IssuerEvent): IssuerState {
 
 export const issuerDecider: Decider<IssuerCommand, IssuerEvent, IssuerState> = { initialState: () => ({ status: 'none' }), decide, evolve };
 
-/** The default issuer lives in its own small stream so that setting it is one event. */
-export type IssuerConfigEvent = DomainEvent<'DefaultIssuerSet', { issuerId: string; at: string }>;
+/**
+ * Global issuer settings live in one small stream: the default issuer, and the claim a node makes before it
+ * bootstraps a new CA (appended with expected `no_stream`, so only one node of a cluster ever bootstraps).
+ */
+export type IssuerConfigEvent =
+  | DomainEvent<'CaBootstrapClaimed', { node: string; at: string }>
+  | DomainEvent<'DefaultIssuerSet', { issuerId: string; at: string }>;
+
+export type IssuerConfigState = { bootstrapClaimed: boolean; defaultIssuerId?: string };
+
+export type IssuerConfigCommand =
+  | { type: 'ClaimBootstrap'; data: { node: string }; now: Date }
+  | { type: 'SetDefaultIssuer'; data: { issuerId: string }; now: Date };
+
+export const issuerConfigDecider: Decider<IssuerConfigCommand, IssuerConfigEvent, IssuerConfigState> = {
+  initialState: () => ({ bootstrapClaimed: false }),
+  decide(command, state) {
+    const at = command.now.toISOString();
+    switch (command.type) {
+      case 'ClaimBootstrap':
+        if (state.bootstrapClaimed) throw conflict('bootstrap_claimed', 'the CA bootstrap was already claimed');
+        return [{ type: 'CaBootstrapClaimed', data: { node: command.data.node, at } }];
+      case 'SetDefaultIssuer':
+        return state.defaultIssuerId === command.data.issuerId ? [] : [{ type: 'DefaultIssuerSet', data: { issuerId: command.data.issuerId, at } }];
+      default:
+        return unreachable(command);
+    }
+  },
+  evolve(state, event) {
+    switch (event.type) {
+      case 'CaBootstrapClaimed':
+        return { ...state, bootstrapClaimed: true };
+      case 'DefaultIssuerSet':
+        return { ...state, defaultIssuerId: event.data.issuerId };
+      default:
+        return unreachable(event);
+    }
+  },
+};

@@ -1,0 +1,125 @@
+/**
+ * Issuing one certificate from a CSR, the path every front end shares (EST, OpenBao sign/issue, certd):
+ * resolve issuer → sign in the pool (verify, policy, TBS, signature) → optional gate (e.g. consume an OTP) →
+ * record CertificateIssued with expected `no_stream` → answer only after the event is durable.
+ */
+import { certificateDecider, certificateStream } from '../domain/certificate.js';
+import { DomainError } from '../domain/errors.js';
+import type { IssuanceContext, IssuancePolicy } from '../domain/issuance-policy.js';
+import type { EventMetadata } from '../eventstore/port.js';
+import { randomSerialHex } from '../crypto/serial.js';
+import type { IssuerRow } from '../../projections/issuers.js';
+import type { Core } from '../core.js';
+import type { SigningPool } from './signing-pool.js';
+
+/** A CSR or request the pipeline refused: malformed input, bad signature, or a policy rule. */
+export class IssuanceRejectedError extends Error {
+  readonly httpStatus = 400;
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'IssuanceRejectedError';
+  }
+
+  /** Whether the CSR itself was unusable (as opposed to refused by policy). */
+  get malformed(): boolean {
+    return ['malformed', 'bad_encoding', 'invalid_content', 'bad_signature', 'unsupported_algorithm', 'unsupported_key'].includes(this.code);
+  }
+}
+
+/** The issuance policy without the parts that come from the issuer. */
+export type ProfilePolicy = Omit<IssuancePolicy, 'issuerNotAfter' | 'leafNotAfterBehavior' | 'crlDistributionPoints' | 'ocspServers' | 'issuingCertificateUrls'> &
+  Partial<Pick<IssuancePolicy, 'crlDistributionPoints' | 'ocspServers' | 'issuingCertificateUrls'>>;
+
+export interface IssueFromCsrRequest {
+  csrDer: Uint8Array;
+  issuer: IssuerRow;
+  policy: ProfilePolicy;
+  context?: Omit<IssuanceContext, 'serialHex' | 'now'>;
+  profile?: string;
+  role?: string;
+  renews?: string;
+  metadata: EventMetadata;
+  /** Runs after signing and before recording; throwing here discards the signed certificate unrecorded. */
+  gate?: () => Promise<void>;
+  now?: Date;
+}
+
+export interface IssuedCertificate {
+  serial: string;
+  certDer: Uint8Array;
+  subject: string;
+  notAfter: string;
+  issuer: IssuerRow;
+  position: number;
+}
+
+export function issuerCanIssue(issuer: IssuerRow): boolean {
+  return issuer.status === 'active' && issuer.keyId !== null && issuer.usage.includes('issuing-certificates');
+}
+
+export class IssuanceService {
+  constructor(
+    private readonly core: Pick<Core, 'commands' | 'queries'>,
+    private readonly pool: SigningPool,
+  ) {}
+
+  /** Resolves "default", an id or a name to an issuer that can issue, or throws 404/400. */
+  issuer(ref: string): IssuerRow {
+    const issuer = this.core.queries.issuers.resolve(ref);
+    if (!issuer) throw new DomainError('not_found', 'unknown_issuer', `unable to find issuer "${ref}"`);
+    if (!issuerCanIssue(issuer)) throw new DomainError('invalid', 'issuer_cannot_issue', `issuer ${issuer.name} cannot issue certificates`);
+    return issuer;
+  }
+
+  async issueFromCsr(request: IssueFromCsrRequest): Promise<IssuedCertificate> {
+    const { issuer } = request;
+    const key = issuer.keyId ? this.core.queries.issuers.key(issuer.keyId) : undefined;
+    if (!key) throw new DomainError('invalid', 'issuer_key_missing', `issuer ${issuer.name} has no usable key`);
+    const now = request.now ?? new Date();
+    const urls = issuer.urls;
+    const policy: IssuancePolicy = {
+      ...request.policy,
+      issuerNotAfter: Date.parse(issuer.notAfter),
+      leafNotAfterBehavior: issuer.leafNotAfterBehavior,
+      crlDistributionPoints: request.policy.crlDistributionPoints ?? urls?.crlDistributionPoints ?? [],
+      ocspServers: request.policy.ocspServers ?? urls?.ocspServers ?? [],
+      issuingCertificateUrls: request.policy.issuingCertificateUrls ?? urls?.issuingCertificates ?? [],
+    };
+    const serial = randomSerialHex();
+    const outcome = await this.pool.issue({
+      csr: request.csrDer,
+      policy,
+      ctx: { ...request.context, serialHex: serial, now: now.getTime() },
+      issuer: { issuerId: issuer.issuerId, certificate: Buffer.from(issuer.certificate, 'base64'), keyId: key.keyId, wrapped: key.wrapped },
+    });
+    if (!outcome.ok) throw new IssuanceRejectedError(outcome.code, outcome.message);
+    await request.gate?.();
+    const notAfter = new Date(outcome.notAfter).toISOString();
+    const recorded = await this.core.commands.handle(
+      certificateStream(serial),
+      certificateDecider,
+      {
+        type: 'RecordIssuedCertificate',
+        data: {
+          serial,
+          issuerId: issuer.issuerId,
+          subject: outcome.subject,
+          sans: outcome.sans,
+          notBefore: new Date(outcome.notBefore).toISOString(),
+          notAfter,
+          der: Buffer.from(outcome.certDer).toString('base64'),
+          keyType: outcome.keyType,
+          ...(request.profile ? { profile: request.profile } : {}),
+          ...(request.role ? { role: request.role } : {}),
+          ...(request.renews ? { renews: request.renews } : {}),
+        },
+        now,
+      },
+      { metadata: request.metadata, retries: 0 },
+    );
+    return { serial, certDer: outcome.certDer, subject: outcome.subject, notAfter, issuer, position: recorded.position ?? 0 };
+  }
+}
