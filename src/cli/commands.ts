@@ -69,6 +69,7 @@ const otp: Command = async (args, { config, logger, parseArgs }) => {
       { label: values.label, ttl: values.ttl ?? '24h', maxUses, ...(values.profile ? { profile: values.profile } : {}) },
       { actor: 'cli', auth_method: 'local' },
     );
+    await core.runner.waitFor(created.position);
     if (values.json) {
       console.log(JSON.stringify({ token_id: created.tokenId, token: created.token, expires: created.expires, label: created.label, max_uses: created.maxUses }));
     } else {
