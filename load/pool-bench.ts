@@ -18,6 +18,9 @@ import { latencySummary, printResults, type BenchResult } from './report.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CSRS = Number(process.env.BENCH_CSRS ?? 3000);
+/** Comma-separated subset of scenarios to run: pool, durable. */
+const ONLY = (process.env.BENCH_ONLY ?? 'pool,durable').split(',');
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,32,256').split(',').map(Number);
 
 const policy: ProfilePolicy = {
   name: 'bench',
@@ -78,7 +81,7 @@ async function main() {
     const issuerRef = { issuerId: issuer.issuerId, certificate: Buffer.from(issuer.certificate, 'base64'), keyId: key.keyId, wrapped: key.wrapped };
     const fullPolicy = { ...policy, issuerNotAfter: Date.parse(issuer.notAfter), leafNotAfterBehavior: 'truncate' as const, crlDistributionPoints: [], ocspServers: [], issuingCertificateUrls: [] };
     const results: BenchResult[] = [];
-    for (const concurrency of [1, 32, 256]) {
+    for (const concurrency of ONLY.includes('pool') ? CONCURRENCY : []) {
       results.push(
         await closedLoop('pool: verify+sign', concurrency, async (i) => {
           const outcome = await core.pool!.issue({ csr: csrs[i % csrs.length], policy: fullPolicy, ctx: { serialHex: (i + 1).toString(16).padStart(40, '1'), now: Date.now() }, issuer: issuerRef });
@@ -86,7 +89,7 @@ async function main() {
         }),
       );
     }
-    for (const concurrency of [1, 32, 256]) {
+    for (const concurrency of ONLY.includes('durable') ? CONCURRENCY : []) {
       results.push(
         await closedLoop('durable issuance (sqlite)', concurrency, (i) => issuance.issueFromCsr({ csrDer: csrs[i % csrs.length], issuer, policy, metadata: { action: 'bench' } })),
       );

@@ -1,4 +1,5 @@
 /** Issuers and keys: what the CA can sign with, which issuer is the default, and how much each issued. */
+import type Database from 'better-sqlite3';
 import type { Projection, RowOp } from './projection.js';
 import type { ReadModelDb } from './readmodel-db.js';
 import type { IssuerUrls, IssuerUsage, LeafNotAfterBehavior } from '../src/domain/issuer.js';
@@ -195,18 +196,29 @@ function toKeyRow(raw: Record<string, unknown>): KeyRow {
 }
 
 export class IssuerQueries {
+  private readonly statements = new Map<string, Database.Statement>();
   constructor(private readonly db: ReadModelDb) {}
 
+  /** Prepared once per SQL text: these lookups sit on the issuance path. */
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   list(): IssuerRow[] {
-    return (this.db.prepare('SELECT * FROM issuers ORDER BY created_at, issuer_id').all() as Record<string, unknown>[]).map(toIssuerRow);
+    return (this.statement('SELECT * FROM issuers ORDER BY created_at, issuer_id').all() as Record<string, unknown>[]).map(toIssuerRow);
   }
 
   /** Resolves "default", an id or a name, as OpenBao issuer references do. */
   resolve(ref: string): IssuerRow | undefined {
     const raw =
       ref === 'default'
-        ? this.db.prepare('SELECT * FROM issuers WHERE is_default = 1').get()
-        : (this.db.prepare('SELECT * FROM issuers WHERE issuer_id = ?').get(ref) ?? this.db.prepare('SELECT * FROM issuers WHERE name = ?').get(ref));
+        ? this.statement('SELECT * FROM issuers WHERE is_default = 1').get()
+        : (this.statement('SELECT * FROM issuers WHERE issuer_id = ?').get(ref) ?? this.statement('SELECT * FROM issuers WHERE name = ?').get(ref));
     return raw ? toIssuerRow(raw as Record<string, unknown>) : undefined;
   }
 
@@ -218,11 +230,11 @@ export class IssuerQueries {
   }
 
   key(keyId: string): KeyRow | undefined {
-    const raw = this.db.prepare('SELECT * FROM keys WHERE key_id = ?').get(keyId);
+    const raw = this.statement('SELECT * FROM keys WHERE key_id = ?').get(keyId);
     return raw ? toKeyRow(raw as Record<string, unknown>) : undefined;
   }
 
   keys(): KeyRow[] {
-    return (this.db.prepare('SELECT * FROM keys ORDER BY created_at, key_id').all() as Record<string, unknown>[]).map(toKeyRow);
+    return (this.statement('SELECT * FROM keys ORDER BY created_at, key_id').all() as Record<string, unknown>[]).map(toKeyRow);
   }
 }

@@ -37,6 +37,28 @@ export class CommandHandler {
   }
 
   /**
+   * For a stream the caller created a fresh random id for (a new certificate serial): decide against the initial
+   * state and append with `no_stream` without reading first. Should the stream exist after all, the normal path
+   * loads it and the decider refuses the command.
+   */
+  async handleNew<Command, Event extends { type: string; data: unknown }, State>(
+    streamId: string,
+    decider: Decider<Command, Event, State>,
+    command: Command,
+    options: CommandOptions = {},
+  ): Promise<CommandResult<Event>> {
+    const events = decider.decide(command, decider.initialState());
+    if (events.length === 0) return { events };
+    try {
+      const result = await this.store.append(streamId, this.toNew(events, options.metadata), { expectedRevision: 'no_stream' });
+      return { events, position: result.position };
+    } catch (error) {
+      if (error instanceof WrongExpectedRevisionError) return this.handle(streamId, decider, command, options);
+      throw error;
+    }
+  }
+
+  /**
    * Decides several commands against one stream in order, appending all resulting events at once. A command the
    * decider refuses resolves to its error without affecting the others. Used to batch bursts on one aggregate.
    */

@@ -98,7 +98,7 @@ export class IssuanceService {
     if (!outcome.ok) throw new IssuanceRejectedError(outcome.code, outcome.message);
     await request.gate?.();
     const notAfter = new Date(outcome.notAfter).toISOString();
-    const recorded = await this.core.commands.handle(
+    const recorded = await this.core.commands.handleNew(
       certificateStream(serial),
       certificateDecider,
       {
@@ -118,7 +118,7 @@ export class IssuanceService {
         },
         now,
       },
-      { metadata: request.metadata, retries: 0 },
+      { metadata: request.metadata },
     );
     return { serial, certDer: outcome.certDer, subject: outcome.subject, notAfter, issuer, position: recorded.position ?? 0 };
   }
