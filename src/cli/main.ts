@@ -14,6 +14,8 @@ commands:
                               create a one-time enrollment password (printed once)
   replay [--until <time|position>] [--out DIR]
                               rebuild every read model as of a point in history into DIR
+  eventstore copy --to <kurrentdb://…|file> [--from <spec>]
+                              copy the event log to another store and verify it event by event
   version                     print the version
 
 configuration: signet.toml (or SIGNET_CONFIG) and SIGNET_* environment variables; see README.md`;

@@ -83,12 +83,31 @@ function isSystemType(type: string): boolean {
   return type.startsWith('$');
 }
 
+/**
+ * Signet's commit time rides in the event metadata under this name, so an event copied in from another store keeps
+ * its original time (KurrentDB's own `created` is always the server's write time). Stripped again on read.
+ */
+const CREATED_KEY = '$signetCreated';
+
+function withCreated(metadata: EventMetadata | undefined, created: number): JSONType {
+  return { ...metadata, [CREATED_KEY]: created } as JSONType;
+}
+
+function splitCreated(metadata: EventMetadata, serverCreated: number): { metadata: EventMetadata; created: number } {
+  const { [CREATED_KEY]: kept, ...rest } = metadata;
+  return typeof kept === 'number' ? { metadata: rest, created: kept } : { metadata, created: serverCreated };
+}
+
 /** Converts a resolved event; undefined for system events and links. */
 function toRecorded(resolved: AllStreamResolvedEvent | ResolvedEvent): RecordedEvent | undefined {
   const event = resolved.event;
   if (!event || isSystemType(event.type)) return undefined;
   if (!event.position) throw new Error('KurrentDB returned an event without its log position (server older than 22.6?)');
-  const metadata = event.metadata;
+  const stored = event.metadata;
+  const { metadata, created } = splitCreated(
+    stored && typeof stored === 'object' && !Array.isArray(stored) && !(stored instanceof Uint8Array) ? (stored as EventMetadata) : {},
+    event.created.getTime(),
+  );
   return {
     id: event.id,
     streamId: event.streamId,
@@ -97,8 +116,8 @@ function toRecorded(resolved: AllStreamResolvedEvent | ResolvedEvent): RecordedE
     type: event.type,
     // Binary events are not ours; the port carries binary as base64.
     data: event.isJson ? event.data : Buffer.from(event.data).toString('base64'),
-    metadata: metadata && typeof metadata === 'object' && !Array.isArray(metadata) && !(metadata instanceof Uint8Array) ? (metadata as EventMetadata) : {},
-    created: event.created.getTime(),
+    metadata,
+    created,
   };
 }
 
@@ -138,8 +157,9 @@ export class KurrentEventStore implements EventStore {
     this.assertOpen();
     assertExpectedRevision(expected);
     const ids = encodeEvents(streamId, events).map((encoded) => encoded.id);
+    const now = Date.now();
     const data = events.map((event, i) =>
-      jsonEvent({ id: ids[i], type: event.type, data: event.data as JSONType, metadata: (event.metadata ?? {}) as JSONType }),
+      jsonEvent({ id: ids[i], type: event.type, data: event.data as JSONType, metadata: withCreated(event.metadata, event.created ?? now) }),
     );
     let result: KurrentAppendResult;
     try {

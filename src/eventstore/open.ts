@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { EventStore } from './port.js';
+import type { SqliteEventStoreOptions } from './sqlite.js';
 
 const KURRENT_SPEC = /^(kurrentdb|kurrent|kdb|esdb)(\+discover)?:\/\//i;
 
@@ -20,7 +21,8 @@ export function parseEventStoreSpec(spec: string, dataDir: string): EventStoreSp
   return { kind: 'sqlite', file: path.resolve(trimmed === '' ? path.join(dataDir, 'events.db') : trimmed) };
 }
 
-export async function openEventStore(spec: string, dataDir: string): Promise<EventStore> {
+/** `onFlush` (append latency metrics) applies to the SQLite adapter only. */
+export async function openEventStore(spec: string, dataDir: string, options: Pick<SqliteEventStoreOptions, 'onFlush'> = {}): Promise<EventStore> {
   const parsed = parseEventStoreSpec(spec, dataDir);
   switch (parsed.kind) {
     case 'kurrentdb': {
@@ -34,7 +36,7 @@ export async function openEventStore(spec: string, dataDir: string): Promise<Eve
     case 'sqlite': {
       mkdirSync(path.dirname(parsed.file), { recursive: true });
       const { SqliteEventStore } = await import('./sqlite.js');
-      return new SqliteEventStore(parsed.file);
+      return new SqliteEventStore(parsed.file, options);
     }
     default: {
       const unreachable: never = parsed;

@@ -25,6 +25,11 @@ export interface NewEvent<Type extends string = string, Data = unknown> {
   metadata?: EventMetadata;
   /** Optional idempotency id (UUID); adapters generate one when absent. */
   id?: string;
+  /**
+   * Commit time to keep (epoch ms). Only for moving a log between stores (`signet eventstore copy`), so events keep
+   * their original time and the audit tree's leaves stay the same; otherwise the store sets it.
+   */
+  created?: number;
 }
 
 export interface RecordedEvent<Type extends string = string, Data = unknown> {

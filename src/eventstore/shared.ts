@@ -22,6 +22,8 @@ export interface EncodedEvent {
   type: string;
   data: string;
   metadata: string;
+  /** Set only when an imported event keeps its original commit time. */
+  created?: number;
 }
 
 /** One stored event as the embedded adapters keep it (also the SQLite row shape). */
@@ -62,7 +64,12 @@ export function encodeEvents(streamId: string, events: readonly NewEvent[]): Enc
     const id = event.id ?? randomUUID();
     if (ids.has(id)) throw new TypeError(`event id ${id} appears twice in one append`);
     ids.add(id);
-    return { id, type: event.type, data: toJson(event.data, `data of ${event.type}`), metadata: toJson(event.metadata ?? {}, `metadata of ${event.type}`) };
+    const encoded: EncodedEvent = { id, type: event.type, data: toJson(event.data, `data of ${event.type}`), metadata: toJson(event.metadata ?? {}, `metadata of ${event.type}`) };
+    if (event.created !== undefined) {
+      if (!Number.isSafeInteger(event.created) || event.created < 0) throw new TypeError('created must be epoch milliseconds');
+      encoded.created = event.created;
+    }
+    return encoded;
   });
 }
 
@@ -120,7 +127,7 @@ export function applyAppend(
   if (!revisionMatches(expected, current)) throw new WrongExpectedRevisionError(streamId, expected, current);
   let position = 0;
   events.forEach((event, i) => {
-    position = target.insert({ ...event, stream_id: streamId, revision: current + 1 + i, created });
+    position = target.insert({ ...event, stream_id: streamId, revision: current + 1 + i, created: event.created ?? created });
   });
   return { nextExpectedRevision: current + events.length, position };
 }

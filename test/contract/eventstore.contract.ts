@@ -151,6 +151,21 @@ export function runEventStoreContract(name: string, open: () => Promise<EventSto
       }),
     );
 
+    test('an imported event keeps the commit time it is given; others get the store time; metadata is untouched', TIMEOUT, () =>
+      withStore(async (store) => {
+        const s = stream('imported');
+        const original = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
+        await store.append(s, [{ type: 'Old', data: 1, metadata: { actor: 'a' }, created: original }, ev('New', 2)]);
+        const [old, fresh] = await store.readStream(s);
+        assert.equal(old.created, original);
+        assert.deepEqual(old.metadata, { actor: 'a' });
+        assert.ok(Math.abs(fresh.created - Date.now()) < (shared ? 60_000 : 5_000));
+        assert.deepEqual(fresh.metadata, {});
+        const [fromAll] = (await readOurs(store)).filter((e) => e.streamId === s);
+        assert.equal(fromAll.created, original);
+      }),
+    );
+
     test('expectedRevision no_stream: succeeds on a new stream, conflicts once it exists', TIMEOUT, () =>
       withStore(async (store) => {
         const s = stream('nostream');
