@@ -11,6 +11,7 @@ import { openCore } from '../core.js';
 import { bootstrap } from '../app/bootstrap.js';
 import { startServer } from '../server.js';
 import { VERSION } from '../version.js';
+import { eventstoreCommand } from './eventstore.js';
 
 export interface CliContext {
   config: SignetConfig;
@@ -109,4 +110,4 @@ const version: Command = async () => {
   return 0;
 };
 
-export const commands: Record<string, Command> = { serve, init, otp, replay, version };
+export const commands: Record<string, Command> = { serve, init, otp, replay, version, eventstore: eventstoreCommand };

@@ -164,7 +164,7 @@ describe('encodeTbs refuses content it cannot encode', () => {
       () => encodeTbs(root.template, leafContent(facts, { spkiDer: notSpki })),
       (e: unknown) => e instanceof CryptoInputError && e.code === 'malformed',
     );
-    const k1 = new Uint8Array(pkijs.CertificationRequest.fromBER(loadCsr('secp256k1')).subjectPublicKeyInfo.toSchema().toBER());
+    const k1 = new Uint8Array(pkijs.CertificationRequest.fromBER(new Uint8Array(loadCsr('secp256k1'))).subjectPublicKeyInfo.toSchema().toBER());
     assert.throws(
       () => encodeTbs(root.template, leafContent(facts, { spkiDer: k1 })),
       (e: unknown) => e instanceof CryptoInputError && e.code === 'unsupported_key',
