@@ -26,7 +26,7 @@ describe('Name', () => {
   });
 
   it('uses the RFC 5280 string types', () => {
-    const name = pkijs.RelativeDistinguishedNames.fromBER(encodeName(attributes));
+    const name = pkijs.RelativeDistinguishedNames.fromBER(new Uint8Array(encodeName(attributes)));
     const tags = Object.fromEntries(name.typesAndValues.map((t) => [t.type, t.value.idBlock.tagNumber]));
     assert.equal(tags['2.5.4.6'], Tag.PrintableString);
     assert.equal(tags['2.5.4.5'], Tag.PrintableString);

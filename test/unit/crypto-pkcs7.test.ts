@@ -22,7 +22,7 @@ describe('certs-only PKCS#7', () => {
 
   it('is read by pkijs as SignedData v1 with no signers', () => {
     const der = encodeCertsOnlyPkcs7([leaves[0], root.certDer]);
-    const contentInfo = pkijs.ContentInfo.fromBER(der);
+    const contentInfo = pkijs.ContentInfo.fromBER(new Uint8Array(der));
     assert.equal(contentInfo.contentType, pkijs.ContentInfo.SIGNED_DATA);
     const signedData = new pkijs.SignedData({ schema: contentInfo.content });
     assert.equal(signedData.version, 1);
@@ -39,7 +39,7 @@ describe('certs-only PKCS#7', () => {
     const signedData = new pkijs.SignedData({
       version: 1,
       encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: '1.2.840.113549.1.7.1' }),
-      certificates: [pkijs.Certificate.fromBER(root.certDer)],
+      certificates: [pkijs.Certificate.fromBER(new Uint8Array(root.certDer))],
     });
     const der = new pkijs.ContentInfo({ contentType: pkijs.ContentInfo.SIGNED_DATA, content: signedData.toSchema(true) }).toSchema().toBER();
     assert.deepEqual(decodeCertsOnlyPkcs7(new Uint8Array(der)).map(hex), [hex(root.certDer)]);
