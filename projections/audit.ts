@@ -1,6 +1,7 @@
 /** The audit view: one row per event, shaped for "who did what, when, from where, with what result". */
 import type { Projection, RowOp, SignetRecordedEvent } from './projection.js';
 import type { ReadModelDb } from './readmodel-db.js';
+import { likeContains, SqlWhere } from './sql-where.js';
 
 interface AuditFacts {
   action: string;
@@ -10,6 +11,7 @@ interface AuditFacts {
   issuerId?: string;
   profile?: string;
   reason?: string;
+  clientIp?: string;
 }
 
 /** Pure: what an event means for the audit trail. `metadata.action` (set by the command) refines the default. */
@@ -25,7 +27,7 @@ export function auditFacts(event: SignetRecordedEvent): AuditFacts {
     case 'OtpIssued':
       return { action: 'otp_generate', result: 'success', subject: event.data.label, profile: event.data.profile };
     case 'OtpConsumed':
-      return { action: 'otp_use', result: 'success' };
+      return { action: 'otp_use', result: 'success', clientIp: event.data.clientIp };
     case 'OtpRevoked':
       return { action: 'otp_revoke', result: 'success' };
     case 'IssuerCreated':
@@ -52,6 +54,56 @@ export function auditFacts(event: SignetRecordedEvent): AuditFacts {
       return { action: 'token_create', result: 'success', subject: event.data.displayName };
     case 'TokenRevoked':
       return { action: 'token_revoke', result: 'success' };
+    case 'EstProfileCreated':
+      return { action: 'est_profile_create', result: 'success', profile: event.data.name };
+    case 'EstProfileUpdated':
+      return { action: 'est_profile_update', result: 'success', profile: event.data.name };
+    case 'EstProfileDeleted':
+      return { action: 'est_profile_delete', result: 'success', profile: event.data.name };
+    case 'RoleWritten':
+      return { action: action ?? 'role_write', result: 'success', profile: event.data.name };
+    case 'RoleDeleted':
+      return { action: 'role_delete', result: 'success', profile: event.data.name };
+    case 'PolicyWritten':
+      return { action: 'policy_write', result: 'success', subject: event.data.name };
+    case 'PolicyDeleted':
+      return { action: 'policy_delete', result: 'success', subject: event.data.name };
+    case 'UrlsConfigured':
+    case 'ClusterConfigured':
+    case 'DefaultKeySet':
+    case 'AutoTidyConfigured':
+    case 'IssuerBehaviorConfigured':
+      return { action: 'pki_config', result: 'success', subject: event.type };
+    case 'TidyStarted':
+      return { action: 'tidy_start', result: 'success' };
+    case 'CertificatesTidied':
+      return { action: 'tidy_certificates', result: 'success', reason: `${event.data.serials.length} ${event.data.kind} certificates` };
+    case 'TidyFinished':
+      return { action: 'tidy_finish', result: event.data.state.toLowerCase(), reason: event.data.error };
+    case 'CertdCertificateCreated':
+      return { action: 'certd_create', result: 'success', serial: event.data.serial, subject: event.data.subject, issuerId: event.data.issuerId, profile: event.data.role };
+    case 'CertdCertificateImported':
+      return { action: 'certd_import', result: 'success', subject: event.data.subject };
+    case 'CertdCertificateDeleted':
+      return { action: 'certd_delete', result: 'success' };
+    case 'CrlNumberAllocated':
+      return { action: 'crl_build', result: 'success', issuerId: event.data.issuerId, reason: `${event.data.kind} CRL #${event.data.number}` };
+    case 'RevocationListSigned':
+      return { action: 'crl_sign', result: 'success', issuerId: event.data.issuerId, reason: `${event.data.source}: CRL #${event.data.number}, ${event.data.entries} entries` };
+    case 'CrlConfigUpdated':
+      return { action: 'crl_config_update', result: 'success' };
+    case 'TreeHeadSigned':
+      return { action: 'audit_tree_head', result: 'success', reason: `${event.data.treeSize} events, root ${event.data.rootHash}` };
+    case 'EstUpstreamCreated':
+      return { action: 'est_upstream_create', result: 'success', subject: `${event.data.settings.server}:${event.data.settings.port}`, profile: `est-upstream-${event.data.id}` };
+    case 'EstUpstreamUpdated':
+      return { action: 'est_upstream_update', result: 'success', subject: `${event.data.settings.server}:${event.data.settings.port}`, profile: `est-upstream-${event.data.id}` };
+    case 'EstUpstreamValidated':
+      return { action: 'est_upstream_validate', result: 'success', profile: `est-upstream-${event.data.id}` };
+    case 'EstUpstreamValidationFailed':
+      return { action: 'est_upstream_validate', result: 'failure', profile: `est-upstream-${event.data.id}`, reason: event.data.reason };
+    case 'EstUpstreamDeleted':
+      return { action: 'est_upstream_delete', result: 'success', profile: `est-upstream-${event.data.id}` };
   }
 }
 
@@ -87,6 +139,12 @@ export const auditProjection: Projection = {
     'CertificateIssued', 'CertificateRevoked', 'EnrollmentRejected', 'OtpIssued', 'OtpConsumed', 'OtpRevoked',
     'IssuerCreated', 'IssuerUpdated', 'IssuerRevoked', 'IssuerDeleted', 'DefaultIssuerSet', 'CaBootstrapClaimed',
     'KeyGenerated', 'KeyImported', 'KeyUpdated', 'KeyDeleted', 'TokenCreated', 'TokenRevoked',
+    'EstProfileCreated', 'EstProfileUpdated', 'EstProfileDeleted',
+    'RoleWritten', 'RoleDeleted', 'PolicyWritten', 'PolicyDeleted', 'UrlsConfigured', 'ClusterConfigured', 'DefaultKeySet',
+    'AutoTidyConfigured', 'IssuerBehaviorConfigured', 'TidyStarted', 'CertificatesTidied', 'TidyFinished',
+    'CertdCertificateCreated', 'CertdCertificateImported', 'CertdCertificateDeleted',
+    'CrlNumberAllocated', 'RevocationListSigned', 'CrlConfigUpdated', 'TreeHeadSigned',
+    'EstUpstreamCreated', 'EstUpstreamUpdated', 'EstUpstreamValidated', 'EstUpstreamValidationFailed', 'EstUpstreamDeleted',
   ],
   reduce(event): RowOp[] {
     const facts = auditFacts(event);
@@ -103,7 +161,7 @@ export const auditProjection: Projection = {
           result: facts.result,
           actor: str(event.metadata.actor),
           auth_method: str(event.metadata.auth_method),
-          client_ip: str(event.metadata.client_ip),
+          client_ip: str(event.metadata.client_ip) ?? facts.clientIp ?? null,
           serial: facts.serial ?? null,
           subject: facts.subject ?? null,
           issuer_id: facts.issuerId ?? null,
@@ -132,26 +190,79 @@ export interface AuditRow {
   reason: string | null;
 }
 
+export const toAuditRow = (r: Record<string, unknown>): AuditRow => ({
+  position: r.position as number,
+  time: r.time as string,
+  stream: r.stream as string,
+  type: r.type as string,
+  action: r.action as string,
+  result: r.result as string,
+  actor: r.actor as string | null,
+  authMethod: r.auth_method as string | null,
+  clientIp: r.client_ip as string | null,
+  serial: r.serial as string | null,
+  subject: r.subject as string | null,
+  issuerId: r.issuer_id as string | null,
+  profile: r.profile as string | null,
+  reason: r.reason as string | null,
+});
+
+/** Audit search; every field optional, all given ones must match. Times are ISO strings, `to` exclusive. */
+export interface AuditFilter {
+  actions?: string[];
+  results?: string[];
+  /** Case-insensitive substring of the subject (a revocation's subject is its certificate's). */
+  subjectContains?: string;
+  issuerId?: string;
+  serial?: string;
+  from?: string;
+  to?: string;
+}
+
+/**
+ * Events such as CertificateRevoked do not repeat the subject; it comes from the certificate index, which the
+ * runner updates in the same transaction as this view.
+ */
+const WITH_CERTIFICATES = 'audit_events a LEFT JOIN certificates c ON c.serial = a.serial';
+export const AUDIT_SELECT = `SELECT a.position, a.time, a.stream, a.type, a.action, a.result, a.actor, a.auth_method, a.client_ip, a.serial,
+  COALESCE(a.subject, c.subject) AS subject, a.issuer_id, a.profile, a.reason FROM ${WITH_CERTIFICATES}`;
+
+/** The FROM clause a count needs: the join with the certificate index only when a subject filter reads it. */
+export const auditFrom = (filter: AuditFilter): string => (filter.subjectContains === undefined ? 'audit_events a' : WITH_CERTIFICATES);
+
+export function auditWhere(filter: AuditFilter): SqlWhere {
+  const where = new SqlWhere();
+  const anyOf = (column: string, values: string[]) => where.add(`${column} IN (${values.map(() => '?').join(',')})`, ...values);
+  if (filter.actions?.length) anyOf('a.action', filter.actions);
+  if (filter.results?.length) anyOf('a.result', filter.results);
+  if (filter.subjectContains !== undefined) where.add("COALESCE(a.subject, c.subject) LIKE ? ESCAPE '\\'", likeContains(filter.subjectContains));
+  if (filter.issuerId !== undefined) where.add('a.issuer_id = ?', filter.issuerId);
+  if (filter.serial !== undefined) where.add('a.serial = ?', filter.serial);
+  if (filter.from !== undefined) where.add('a.time >= ?', filter.from);
+  if (filter.to !== undefined) where.add('a.time < ?', filter.to);
+  return where;
+}
+
 export class AuditQueries {
   constructor(private readonly db: ReadModelDb) {}
 
   /** Newest first. */
   recent(limit: number): AuditRow[] {
-    return (this.db.prepare('SELECT * FROM audit_events ORDER BY position DESC LIMIT ?').all(limit) as Record<string, unknown>[]).map((r) => ({
-      position: r.position as number,
-      time: r.time as string,
-      stream: r.stream as string,
-      type: r.type as string,
-      action: r.action as string,
-      result: r.result as string,
-      actor: r.actor as string | null,
-      authMethod: r.auth_method as string | null,
-      clientIp: r.client_ip as string | null,
-      serial: r.serial as string | null,
-      subject: r.subject as string | null,
-      issuerId: r.issuer_id as string | null,
-      profile: r.profile as string | null,
-      reason: r.reason as string | null,
-    }));
+    return (this.db.prepare('SELECT * FROM audit_events ORDER BY position DESC LIMIT ?').all(limit) as Record<string, unknown>[]).map(toAuditRow);
+  }
+
+  /** One page of matching events, newest first, and how many match in all. */
+  search(filter: AuditFilter, page: { limit: number; offset: number }): { rows: AuditRow[]; total: number } {
+    const where = auditWhere(filter);
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM ${auditFrom(filter)} ${where}`).get(...where.params) as { n: number }).n;
+    const rows = this.db.prepare(`${AUDIT_SELECT} ${where} ORDER BY a.position DESC LIMIT ? OFFSET ?`).all(...where.params, page.limit, page.offset);
+    return { rows: (rows as Record<string, unknown>[]).map(toAuditRow), total };
+  }
+
+  /** Matching events after position `after` up to `until` (inclusive), oldest first: one chunk of an export. */
+  chunk(filter: AuditFilter, after: number, until: number, limit: number): AuditRow[] {
+    const where = auditWhere(filter).add('a.position > ? AND a.position <= ?', after, until);
+    const rows = this.db.prepare(`${AUDIT_SELECT} ${where} ORDER BY a.position LIMIT ?`).all(...where.params, limit);
+    return (rows as Record<string, unknown>[]).map(toAuditRow);
   }
 }

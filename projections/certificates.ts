@@ -1,6 +1,7 @@
 /** Certificate index: one row per issued certificate, with its revocation state and renewal links. */
 import type { Projection, RowOp } from './projection.js';
 import type { ReadModelDb } from './readmodel-db.js';
+import { likeContains, SqlWhere } from './sql-where.js';
 import type { San } from '../src/domain/x509.js';
 
 export const certificatesProjection: Projection = {
@@ -30,9 +31,16 @@ export const certificatesProjection: Projection = {
       'CREATE INDEX IF NOT EXISTS certificates_issuer ON certificates (issuer_id, status)',
       'CREATE INDEX IF NOT EXISTS certificates_not_after ON certificates (not_after)',
       'CREATE INDEX IF NOT EXISTS certificates_issued_at ON certificates (issued_at)',
+      'CREATE INDEX IF NOT EXISTS certificates_position ON certificates (position)',
+      // Keyset pages of the GraphQL API: a filter column followed by the order key.
+      'CREATE INDEX IF NOT EXISTS certificates_issuer_position ON certificates (issuer_id, position)',
+      'CREATE INDEX IF NOT EXISTS certificates_profile_position ON certificates (profile, position)',
+      'CREATE INDEX IF NOT EXISTS certificates_status_position ON certificates (status, position)',
+      'CREATE INDEX IF NOT EXISTS certificates_not_after_serial ON certificates (not_after, serial)',
+      'CREATE INDEX IF NOT EXISTS certificates_profile_not_after ON certificates (profile, not_after, serial)',
     ],
   },
-  canHandle: ['CertificateIssued', 'CertificateRevoked'],
+  canHandle: ['CertificateIssued', 'CertificateRevoked', 'CertificatesTidied'],
   reduce(event): RowOp[] {
     switch (event.type) {
       case 'CertificateIssued': {
@@ -74,6 +82,9 @@ export const certificatesProjection: Projection = {
             set: { status: 'revoked', revoked_at: event.data.revokedAt, revocation_reason: event.data.reason },
           },
         ];
+      // Tidy drops expired certificates from the index; their events stay in the log.
+      case 'CertificatesTidied':
+        return event.data.serials.map((serial): RowOp => ({ op: 'delete', table: 'certificates', where: { serial } }));
       default:
         return [];
     }
@@ -101,7 +112,7 @@ export interface CertificateRow {
   position: number;
 }
 
-interface RawCertificateRow {
+export interface RawCertificateRow {
   serial: string;
   issuer_id: string;
   subject: string;
@@ -144,12 +155,56 @@ export function toCertificateRow(raw: RawCertificateRow, now: Date): Certificate
   };
 }
 
+/** Admin certificate search; every field optional, all given ones must match. */
+export interface CertificateFilter {
+  status?: CertificateRow['status'];
+  issuerId?: string;
+  /** Case-insensitive substring of the subject DN. */
+  subjectContains?: string;
+  /** Prefix of the lower-case hex serial. */
+  serialPrefix?: string;
+  /** not_after >= this ISO timestamp. */
+  notAfterFrom?: string;
+  /** not_after < this ISO timestamp. */
+  notAfterTo?: string;
+}
+
+function certificateWhere(filter: CertificateFilter, now: Date): SqlWhere {
+  const where = new SqlWhere();
+  if (filter.status === 'revoked') where.add("status = 'revoked'");
+  if (filter.status === 'active') where.add("status = 'active' AND not_after > ?", now.toISOString());
+  if (filter.status === 'expired') where.add("status = 'active' AND not_after <= ?", now.toISOString());
+  if (filter.issuerId !== undefined) where.add('issuer_id = ?', filter.issuerId);
+  if (filter.subjectContains !== undefined) where.add("subject LIKE ? ESCAPE '\\'", likeContains(filter.subjectContains));
+  // Hex digits sort below 'g', so [prefix, prefix + 'g') is exactly the serials starting with prefix (an index range).
+  if (filter.serialPrefix !== undefined) where.add('serial >= ? AND serial < ?', filter.serialPrefix, `${filter.serialPrefix}g`);
+  if (filter.notAfterFrom !== undefined) where.add('not_after >= ?', filter.notAfterFrom);
+  if (filter.notAfterTo !== undefined) where.add('not_after < ?', filter.notAfterTo);
+  return where;
+}
+
 export class CertificateQueries {
   private readonly bySerial;
   private readonly countByIssuer;
+  private readonly activeByIssuer;
   constructor(private readonly db: ReadModelDb) {
     this.bySerial = db.prepare('SELECT * FROM certificates WHERE serial = ?');
     this.countByIssuer = db.prepare('SELECT COUNT(*) AS n FROM certificates WHERE issuer_id = ?');
+    this.activeByIssuer = db.prepare("SELECT issuer_id, COUNT(*) AS n FROM certificates WHERE status = 'active' AND not_after > ? GROUP BY issuer_id");
+  }
+
+  /** One page of matching certificates, newest first, and how many match in all. */
+  search(filter: CertificateFilter, page: { limit: number; offset: number }, now = new Date()): { rows: CertificateRow[]; total: number } {
+    const where = certificateWhere(filter, now);
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM certificates ${where}`).get(...where.params) as { n: number }).n;
+    const raws = this.db.prepare(`SELECT * FROM certificates ${where} ORDER BY position DESC LIMIT ? OFFSET ?`).all(...where.params, page.limit, page.offset) as RawCertificateRow[];
+    return { rows: raws.map((raw) => toCertificateRow(raw, now)), total };
+  }
+
+  /** Certificates neither revoked nor expired at `now`, per issuer (issuers without any are absent). */
+  activeCountsByIssuer(now = new Date()): Map<string, number> {
+    const rows = this.activeByIssuer.all(now.toISOString()) as { issuer_id: string; n: number }[];
+    return new Map(rows.map((r) => [r.issuer_id, r.n]));
   }
 
   get(serial: string, now = new Date()): CertificateRow | undefined {

@@ -4,7 +4,7 @@ import type { ReadModelDb } from './readmodel-db.js';
 
 export const credentialsProjection: Projection = {
   name: 'credentials',
-  version: 1,
+  version: 2,
   tables: {
     otps: [
       `CREATE TABLE IF NOT EXISTS otps (
@@ -27,9 +27,11 @@ export const credentialsProjection: Projection = {
         policies TEXT NOT NULL,
         expires_at TEXT,
         parent TEXT,
+        meta TEXT,
         created_at TEXT NOT NULL,
         status TEXT NOT NULL
       )`,
+      'CREATE INDEX IF NOT EXISTS api_tokens_parent ON api_tokens (parent)',
     ],
   },
   canHandle: ['OtpIssued', 'OtpConsumed', 'OtpRevoked', 'TokenCreated', 'TokenRevoked'],
@@ -55,7 +57,7 @@ export const credentialsProjection: Projection = {
           {
             op: 'insert',
             table: 'api_tokens',
-            row: { accessor: d.accessor, hash: d.hash, display_name: d.displayName, policies: JSON.stringify(d.policies), expires_at: d.expiresAt ?? null, parent: d.parent ?? null, created_at: d.createdAt, status: 'active' },
+            row: { accessor: d.accessor, hash: d.hash, display_name: d.displayName, policies: JSON.stringify(d.policies), expires_at: d.expiresAt ?? null, parent: d.parent ?? null, meta: d.meta ? JSON.stringify(d.meta) : null, created_at: d.createdAt, status: 'active' },
           },
         ];
       }
@@ -84,11 +86,12 @@ export interface ApiTokenRow {
   policies: string[];
   expiresAt: string | null;
   parent: string | null;
+  meta: Record<string, string> | null;
   createdAt: string;
   status: 'active' | 'revoked';
 }
 
-const toOtpRow = (r: Record<string, unknown>): OtpRow => ({
+export const toOtpRow = (r: Record<string, unknown>): OtpRow => ({
   tokenId: r.token_id as string,
   label: r.label as string,
   maxUses: r.max_uses as number,
@@ -105,6 +108,7 @@ const toTokenRow = (r: Record<string, unknown>): ApiTokenRow => ({
   policies: JSON.parse(r.policies as string) as string[],
   expiresAt: r.expires_at as string | null,
   parent: r.parent as string | null,
+  meta: r.meta ? (JSON.parse(r.meta as string) as Record<string, string>) : null,
   createdAt: r.created_at as string,
   status: r.status as 'active' | 'revoked',
 });
@@ -135,6 +139,11 @@ export class CredentialQueries {
   apiTokenByHash(hash: string): ApiTokenRow | undefined {
     const raw = this.tokenByHash.get(hash);
     return raw ? toTokenRow(raw as Record<string, unknown>) : undefined;
+  }
+
+  /** Active tokens created by `accessor` (OpenBao revokes a token's children with it). */
+  childTokens(accessor: string): ApiTokenRow[] {
+    return (this.db.prepare("SELECT * FROM api_tokens WHERE parent = ? AND status = 'active'").all(accessor) as Record<string, unknown>[]).map(toTokenRow);
   }
 
   apiToken(accessor: string): ApiTokenRow | undefined {

@@ -22,8 +22,22 @@ export class ProjectionTimeoutError extends Error {
   }
 }
 
+export interface ProjectionRunnerOptions {
+  /**
+   * Leave plain (non-UNIQUE) indexes out until createDeferredIndexes(): for a rebuild into an empty database, where
+   * building each index once after the load costs far less than maintaining it row by row. UNIQUE indexes and
+   * triggers are always created at once (upserts and triggers depend on them).
+   */
+  deferIndexes?: boolean;
+}
+
+const PLAIN_INDEX = /^\s*CREATE\s+INDEX\b/i;
+
 export class ProjectionRunner {
   private readonly applier: RowOpApplier;
+  private readonly readCheckpoints;
+  private readonly saveCheckpoint;
+  private deferredIndexes: string[] = [];
   private readonly checkpoints = new Map<string, number>();
   private readonly handles: Map<string, Projection[]>;
   private waiters: Waiter[] = [];
@@ -35,8 +49,11 @@ export class ProjectionRunner {
   constructor(
     private readonly db: ReadModelDb,
     private readonly projections: readonly Projection[],
+    private readonly options: ProjectionRunnerOptions = {},
   ) {
     this.applier = new RowOpApplier(db);
+    this.readCheckpoints = db.prepare('SELECT name, position FROM projection_checkpoints');
+    this.saveCheckpoint = db.prepare('UPDATE projection_checkpoints SET position = ? WHERE name = ?');
     this.handles = new Map();
     for (const projection of projections) {
       for (const type of projection.canHandle) {
@@ -71,7 +88,12 @@ export class ProjectionRunner {
         if (stored && stored.version !== projection.version) {
           for (const table of Object.keys(projection.tables)) this.db.exec(`DROP TABLE IF EXISTS ${table}`);
         }
-        for (const statements of Object.values(projection.tables)) for (const sql of statements) this.db.exec(sql);
+        for (const statements of Object.values(projection.tables)) {
+          for (const sql of statements) {
+            if (this.options.deferIndexes && PLAIN_INDEX.test(sql)) this.deferredIndexes.push(sql);
+            else this.db.exec(sql);
+          }
+        }
         const position = stored && stored.version === projection.version ? stored.position : 0;
         write.run(projection.name, projection.version, position);
         this.checkpoints.set(projection.name, position);
@@ -81,26 +103,43 @@ export class ProjectionRunner {
     if (this.projections.length === 0) this.applied = 0;
   }
 
-  /** Applies one batch of events (in position order) in a single transaction. */
+  /** Creates the indexes the constructor deferred (see ProjectionRunnerOptions.deferIndexes). */
+  createDeferredIndexes(): void {
+    const indexes = this.deferredIndexes;
+    this.deferredIndexes = [];
+    this.db.transaction(() => {
+      for (const sql of indexes) this.db.exec(sql);
+    })();
+  }
+
+  /**
+   * Applies one batch of events (in position order) in a single transaction. The transaction takes the write lock
+   * first and re-reads the checkpoints, so another process applying the same log to the same file (a CLI command
+   * while the server runs) never makes this one apply an event twice.
+   */
   applyBatch(events: readonly RecordedEvent[]): void {
     if (events.length === 0) return;
-    const save = this.db.prepare('UPDATE projection_checkpoints SET position = ? WHERE name = ?');
     const last = events[events.length - 1].position;
-    this.db.transaction(() => {
-      for (const event of events) {
-        for (const projection of this.handles.get(event.type) ?? []) {
-          if ((this.checkpoints.get(projection.name) ?? 0) >= event.position) continue;
-          for (const op of projection.reduce(event as SignetRecordedEvent)) this.applier.apply(op);
+    this.db
+      .transaction(() => {
+        for (const row of this.readCheckpoints.all() as { name: string; position: number }[]) {
+          if (this.checkpoints.has(row.name)) this.checkpoints.set(row.name, Math.max(row.position, this.checkpoints.get(row.name) ?? 0));
         }
-      }
-      for (const projection of this.projections) {
-        if ((this.checkpoints.get(projection.name) ?? 0) < last) save.run(last, projection.name);
-      }
-    })();
+        for (const event of events) {
+          for (const projection of this.handles.get(event.type) ?? []) {
+            if ((this.checkpoints.get(projection.name) ?? 0) >= event.position) continue;
+            for (const op of projection.reduce(event as SignetRecordedEvent)) this.applier.apply(op);
+          }
+        }
+        for (const projection of this.projections) {
+          if ((this.checkpoints.get(projection.name) ?? 0) < last) this.saveCheckpoint.run(last, projection.name);
+        }
+      })
+      .immediate();
     for (const projection of this.projections) {
       if ((this.checkpoints.get(projection.name) ?? 0) < last) this.checkpoints.set(projection.name, last);
     }
-    this.applied = Math.max(this.applied, last);
+    this.applied = Math.max(this.applied, Math.min(...this.checkpoints.values()));
     this.releaseWaiters();
   }
 

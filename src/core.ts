@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import type { SignetConfig } from './config/config.js';
 import { CommandHandler } from './app/command-handler.js';
+import { SignetMetrics } from './app/metrics.js';
 import type { Logger } from './app/logger.js';
 import { SigningPool } from './app/signing-pool.js';
 import { loadOrCreateKek } from './crypto/keywrap.js';
@@ -37,6 +38,9 @@ export interface Core {
   queries: Queries;
   kek: Uint8Array;
   pool?: SigningPool;
+  metrics: SignetMetrics;
+  /** The public plain-HTTP listener's URL once bound: default CRL, OCSP and CA certificate locations. */
+  publicBaseUrl?: string;
   startedAt: Date;
   close(): Promise<void>;
 }
@@ -51,7 +55,8 @@ export async function openCore(config: SignetConfig, logger: Logger, options: { 
   const loaded = loadOrCreateKek(paths.dataDir, process.env.SIGNET_KEK);
   if (loaded.insecurePermissions) logger.warn({ path: loaded.path }, 'the KEK file is readable by group or others: chmod 600 it');
   const kek = loaded.kek;
-  const store = await openEventStore(config.eventStore, paths.dataDir);
+  const metrics = new SignetMetrics();
+  const store = await openEventStore(config.eventStore, paths.dataDir, { onFlush: metrics.observeFlush });
   const readDb = openReadModelDb(paths.readModels);
   const runner = new ProjectionRunner(readDb, projections);
   runner.start(store);
@@ -72,6 +77,7 @@ export async function openCore(config: SignetConfig, logger: Logger, options: { 
     queries: createQueries(readDb),
     kek,
     pool,
+    metrics,
     startedAt: new Date(),
     async close() {
       await pool?.close();

@@ -9,7 +9,17 @@ import type { Logger } from './app/logger.js';
 import { bootstrap, type BootstrapResult } from './app/bootstrap.js';
 import { openCore, type Core } from './core.js';
 import { buildAdminApp } from './http/admin/app.js';
+import { buildEstApp } from './http/est/app.js';
+import { adminBearerTokens, adminTlsOptions } from './http/admin/auth.js';
 import { buildPublicApp } from './http/public/app.js';
+import { buildApiApp } from './http/pki/app.js';
+import { idialApi } from './http/idial/app.js';
+import { apiTokenAuthorizer } from './graphql/auth.js';
+import { buildGraphql } from './graphql/server.js';
+import { acceptListMethod } from './http/pki/list-method.js';
+import { RevocationService } from './app/revocation/revocation-service.js';
+import { startCertd, type RunningCertd } from './http/certd/start.js';
+import { startTreeHeads } from './audit/tree-heads.js';
 import { errorMiddleware, jsonErrorBody } from './http/errors.js';
 import { listen, type Listener } from './http/listeners.js';
 import { VERSION } from './version.js';
@@ -17,7 +27,10 @@ import { VERSION } from './version.js';
 export interface RunningSignet {
   core: Core;
   boot: BootstrapResult;
-  listeners: Record<'est' | 'api' | 'admin' | 'public', Listener>;
+  /** `admin` is absent when `[admin] enabled = false`. */
+  listeners: Record<'est' | 'api' | 'public', Listener> & { admin?: Listener };
+  /** The certd API on its Unix socket; absent when `[certd] enabled = false`. */
+  certd?: RunningCertd;
   close(): Promise<void>;
 }
 
@@ -35,38 +48,51 @@ function notYetApp(core: Core, what: string): Koa {
 export async function startServer(config: SignetConfig, logger: Logger): Promise<RunningSignet> {
   const core = await openCore(config, logger, { pool: true });
   const opened: Listener[] = [];
+  const stoppers: (() => Promise<void>)[] = [];
   try {
     const boot = await bootstrap(core);
     const tls: ServerOptions = { key: boot.tls.keyPem, cert: boot.tls.certPem, minVersion: 'TLSv1.2' };
-    const bearerTokens = () => {
-      const fromEnv = config.admin.bearerTokenEnv ? process.env[config.admin.bearerTokenEnv] : undefined;
-      return [boot.rootToken, ...(fromEnv ? [fromEnv] : [])];
-    };
-    const adminApp = buildAdminApp({ core, version: VERSION, bearerTokens });
-    const est = await listen('est', config.listen.est, notYetApp(core, 'EST').callback(), { ...tls, requestCert: true, rejectUnauthorized: false });
+    await core.metrics.follow(core.store, (err) => logger.error({ err }, 'metrics stopped following the event log'));
+    const bearerTokens = () => adminBearerTokens(config.admin, boot.rootToken);
+    const adminApp = buildAdminApp({ core, version: VERSION, auth: { mode: config.admin.auth, bearerTokens } });
+    const est = await listen('est', config.listen.est, buildEstApp({ core }).callback(), { ...tls, requestCert: true, rejectUnauthorized: false });
     opened.push(est);
-    const api = await listen('api', config.listen.api, notYetApp(core, 'API').callback(), tls);
+    const admin = config.admin.enabled ? await listen('admin', config.listen.admin, adminApp.callback(), { ...tls, ...adminTlsOptions(config.admin) }) : undefined;
+    if (admin) opened.push(admin);
+    const revocation = new RevocationService(core);
+    await revocation.start();
+    stoppers.push(() => revocation.stop());
+    const graphql = buildGraphql({ core, authorizer: apiTokenAuthorizer(core) });
+    stoppers.push(() => graphql.close());
+    const idial = idialApi({ core, authorizer: apiTokenAuthorizer(core), revocation });
+    const api = await listen('api', config.listen.api, buildApiApp({ core, revocation, mounted: [graphql.middleware, ...idial] }).callback(), tls);
+    acceptListMethod(api.server);
     opened.push(api);
-    const admin = await listen('admin', config.listen.admin, adminApp.callback(), tls);
-    opened.push(admin);
-    const publicListener = await listen('public', config.listen.public, buildPublicApp(core).callback());
+    const treeHeads = await startTreeHeads(core, config.audit.treeHeadIntervalSeconds);
+    stoppers.push(() => treeHeads.stop());
+    const publicListener = await listen('public', config.listen.public, buildPublicApp(core, revocation).callback());
+    acceptListMethod(publicListener.server);
     opened.push(publicListener);
+    core.publicBaseUrl = publicListener.url;
+    const certd = config.certd.enabled ? await startCertd(core) : undefined;
     const listeners = { est, api, admin, public: publicListener };
     logger.info(
-      { est: est.url, api: api.url, admin: admin.url, public: publicListener.url, dataDir: config.dataDir, eventStore: core.store.kind, root: boot.ca.rootFingerprint },
+      { est: est.url, api: api.url, admin: admin?.url ?? 'disabled', public: publicListener.url, dataDir: config.dataDir, eventStore: core.store.kind, root: boot.ca.rootFingerprint },
       'signet ready',
     );
     return {
       core,
       boot,
       listeners,
+      ...(certd ? { certd } : {}),
       async close() {
-        await Promise.all(opened.map((l) => l.close()));
+        await graphql.close(); // ends open subscriptions, so the API listener closes without waiting on them
+        await Promise.all([...opened.map((l) => l.close()), certd?.close(), ...stoppers.map((stop) => stop())]);
         await core.close();
       },
     };
   } catch (error) {
-    await Promise.all(opened.map((l) => l.close()));
+    await Promise.all([...opened.map((l) => l.close()), ...stoppers.map((stop) => stop())]);
     await core.close();
     throw error;
   }

@@ -24,6 +24,7 @@ import { createSigner, type Signer } from '../crypto/signer.js';
 import type { IssuerRow } from '../../projections/issuers.js';
 import type { Core } from '../core.js';
 import { hashSecret, newSecret, readIfExists, writeSecretFile } from './secrets.js';
+import { ensureDefaultEstProfile } from './est/profile-service.js';
 
 const DAY_MS = 86_400_000;
 const CA_KEY: KeySpec = { kind: 'ec', curve: 'P-256' };
@@ -158,7 +159,7 @@ async function ensureCa(core: Core, now: Date): Promise<{ issuing: IssuerRow; ro
 
 async function ensureRootToken(core: Core, now: Date): Promise<string> {
   const file = core.paths.rootToken;
-  const existing = readIfExists(file)?.trim();
+  const existing = core.config.rootToken ?? readIfExists(file)?.trim();
   if (existing && core.queries.credentials.apiTokenByHash(hashSecret(existing))?.status === 'active') return existing;
   const token = existing || newSecret('sgn_');
   // The first root token takes the well-known accessor; a replacement (lost file) gets a fresh one.
@@ -260,6 +261,7 @@ export async function bootstrap(core: Core, now = new Date()): Promise<Bootstrap
   writeFileSync(core.paths.rootPem, derToPem(rootDer, 'CERTIFICATE'));
   writeFileSync(core.paths.chainPem, dersToPem([issuing.certificate, ...issuing.chain].map((b64) => Buffer.from(b64, 'base64')), 'CERTIFICATE'));
   const rootToken = await ensureRootToken(core, now);
+  await ensureDefaultEstProfile(core, now);
   const reused = reusableTls(core, issuing, now);
   const tls = reused ?? (await issueServerTls(core, issuing, now));
   await waitForProjections(core);

@@ -11,6 +11,7 @@ import { randomSerialHex } from '../crypto/serial.js';
 import type { IssuerRow } from '../../projections/issuers.js';
 import type { Core } from '../core.js';
 import type { SigningPool } from './signing-pool.js';
+import { publicAiaUrls } from './revocation/aia-defaults.js';
 
 /** A CSR or request the pipeline refused: malformed input, bad signature, or a policy rule. */
 export class IssuanceRejectedError extends Error {
@@ -41,6 +42,8 @@ export interface IssueFromCsrRequest {
   profile?: string;
   role?: string;
   renews?: string;
+  /** OpenBao role no_store: recorded, but hidden from certificate listings. */
+  noStore?: boolean;
   metadata: EventMetadata;
   /** Runs after signing and before recording; throwing here discards the signed certificate unrecorded. */
   gate?: () => Promise<void>;
@@ -62,7 +65,7 @@ export function issuerCanIssue(issuer: IssuerRow): boolean {
 
 export class IssuanceService {
   constructor(
-    private readonly core: Pick<Core, 'commands' | 'queries'>,
+    private readonly core: Pick<Core, 'commands' | 'queries' | 'publicBaseUrl'>,
     private readonly pool: SigningPool,
   ) {}
 
@@ -80,13 +83,14 @@ export class IssuanceService {
     if (!key) throw new DomainError('invalid', 'issuer_key_missing', `issuer ${issuer.name} has no usable key`);
     const now = request.now ?? new Date();
     const urls = issuer.urls;
+    const defaults = this.core.publicBaseUrl ? publicAiaUrls(this.core.publicBaseUrl, issuer.issuerId) : undefined;
     const policy: IssuancePolicy = {
       ...request.policy,
       issuerNotAfter: Date.parse(issuer.notAfter),
       leafNotAfterBehavior: issuer.leafNotAfterBehavior,
-      crlDistributionPoints: request.policy.crlDistributionPoints ?? urls?.crlDistributionPoints ?? [],
-      ocspServers: request.policy.ocspServers ?? urls?.ocspServers ?? [],
-      issuingCertificateUrls: request.policy.issuingCertificateUrls ?? urls?.issuingCertificates ?? [],
+      crlDistributionPoints: request.policy.crlDistributionPoints ?? urls?.crlDistributionPoints ?? defaults?.crlDistributionPoints ?? [],
+      ocspServers: request.policy.ocspServers ?? urls?.ocspServers ?? defaults?.ocspServers ?? [],
+      issuingCertificateUrls: request.policy.issuingCertificateUrls ?? urls?.issuingCertificates ?? defaults?.issuingCertificateUrls ?? [],
     };
     const serial = randomSerialHex();
     const outcome = await this.pool.issue({
@@ -115,6 +119,7 @@ export class IssuanceService {
           ...(request.profile ? { profile: request.profile } : {}),
           ...(request.role ? { role: request.role } : {}),
           ...(request.renews ? { renews: request.renews } : {}),
+          ...(request.noStore ? { noStore: true } : {}),
         },
         now,
       },

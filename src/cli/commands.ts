@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { SignetConfig } from '../config/config.js';
 import type { Logger } from '../app/logger.js';
 import { OtpService } from '../app/otp-service.js';
-import { parseReplayPoint, replayInto } from '../app/replay.js';
+import { parseReplayPoint, progressReporter, replayInto } from '../app/replay.js';
 import { openEventStore } from '../eventstore/open.js';
 import { dataPaths } from '../paths.js';
 import { openCore } from '../core.js';
@@ -12,6 +12,8 @@ import { bootstrap } from '../app/bootstrap.js';
 import { startServer } from '../server.js';
 import { VERSION } from '../version.js';
 import { eventstoreCommand } from './eventstore.js';
+import { auditCommand } from './audit.js';
+import { tokenCommand } from './token.js';
 
 export interface CliContext {
   config: SignetConfig;
@@ -90,13 +92,7 @@ const replay: Command = async (args, { config, parseArgs }) => {
   const out = values.out ?? join(paths.replayDir, new Date().toISOString().replace(/[:.]/g, '-'));
   const store = await openEventStore(config.eventStore, paths.dataDir);
   try {
-    let lastReport = Date.now();
-    const result = await replayInto(store, out, point, (events, position) => {
-      if (Date.now() - lastReport > 1000) {
-        lastReport = Date.now();
-        console.error(`replayed ${events} events (position ${position})`);
-      }
-    });
+    const result = await replayInto(store, out, point, progressReporter(await store.headPosition(), (line) => console.error(line)));
     result.db.close();
     console.log(JSON.stringify({ out: result.file, until: values.until ?? 'head', position: result.position, events: result.events, tables: result.tables }, null, 2));
   } finally {
@@ -110,4 +106,4 @@ const version: Command = async () => {
   return 0;
 };
 
-export const commands: Record<string, Command> = { serve, init, otp, replay, version, eventstore: eventstoreCommand };
+export const commands: Record<string, Command> = { serve, init, otp, replay, version, eventstore: eventstoreCommand, audit: auditCommand, token: tokenCommand };

@@ -14,6 +14,11 @@ commands:
                               create a one-time enrollment password (printed once)
   replay [--until <time|position>] [--out DIR]
                               rebuild every read model as of a point in history into DIR
+  audit head | verify [--file F] [--key PEM] | prove <position> | prove --consistency <s1> <s2>
+        | export [--from] [--to] [--format jsonl|csv] | key
+                              signed tree heads, tamper checks, proofs and exports of the audit log
+  token create --policy P [--ttl 768h] [--display-name N] [--json]
+                              create an API token for the OpenBao-compatible API (printed once)
   eventstore copy --to <kurrentdb://…|file> [--from <spec>]
                               copy the event log to another store and verify it event by event
   version                     print the version

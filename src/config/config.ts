@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
+import { parseDuration } from '../domain/duration.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -77,8 +78,45 @@ const tomlSchema = z
       })
       .strict()
       .optional(),
+    est: z.object({ profiles: z.array(z.record(z.string(), z.unknown())).optional() }).strict().optional(),
+    graphql: z
+      .object({
+        introspection: z.boolean().optional(),
+        graphiql: z.boolean().optional(),
+        max_depth: z.number().int().min(2).max(100).optional(),
+        max_complexity: z.number().int().min(10).max(10_000_000).optional(),
+        as_of_cache_states: z.number().int().min(1).max(64).optional(),
+        as_of_max_events: z.number().int().min(0).optional(),
+        persisted_operations: z.string().min(1).optional(),
+        persisted_only: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    certd: z
+      .object({
+        enabled: z.boolean().optional(),
+        socket: z.string().min(1).optional(),
+        socket_group: z.string().min(1).optional(),
+        config_dir: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    audit: z.object({ tree_head_interval: z.union([z.string(), z.number().int().min(0)]).optional() }).strict().optional(),
   })
   .strict();
+
+export interface GraphqlConfig {
+  introspection: boolean;
+  graphiql: boolean;
+  maxDepth: number;
+  maxComplexity: number;
+  asOfCacheStates: number;
+  asOfMaxEvents: number;
+  /** A JSON file mapping operation hashes to documents (trusted documents / persisted queries). */
+  persistedOperations?: string;
+  /** Refuse operations that are not in `persistedOperations`. */
+  persistedOnly: boolean;
+}
 
 export interface SignetConfig {
   dataDir: string;
@@ -97,6 +135,16 @@ export interface SignetConfig {
   };
   tls: { serverNames: string[]; serverIps: string[] };
   admin: { enabled: boolean; auth: 'mtls' | 'bearer' | 'both'; trustAnchors?: string; bearerTokenEnv?: string };
+  /** `[[est.profiles]]` tables, checked when bootstrap records them (see src/app/est/profile-input.ts). */
+  est?: { profiles: Record<string, unknown>[] };
+  /** `[graphql]`: the GraphQL API's limits and developer aids (see src/graphql/server.ts). */
+  graphql: GraphqlConfig;
+  /** SIGNET_ROOT_TOKEN: a root API token every node of a cluster shares (env only: secrets stay out of signet.toml). */
+  rootToken?: string;
+  /** The certd API on a Unix socket (socket group: configured, else `aziotcs` if it exists, else the process's group). */
+  certd: { enabled: boolean; socket: string; socketGroup?: string; configDir: string };
+  /** `[audit] tree_head_interval` (SIGNET_AUDIT_TREE_HEAD_INTERVAL): seconds between signed tree heads while events arrive; 0 = on demand only. */
+  audit: { treeHeadIntervalSeconds: number };
   /** The TOML file read, if any. */
   source?: string;
 }
@@ -110,6 +158,13 @@ function parseListen(value: string, where: string): ListenAddress {
   const result = listenAddress.safeParse(value);
   if (!result.success) throw new ConfigError(`config error: ${where}: ${result.error.issues[0].message}`);
   return result.data;
+}
+
+function durationSeconds(value: string | number | undefined, where: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const seconds = parseDuration(value);
+  if (seconds === undefined) throw new ConfigError(`config error: ${where}: expected a duration such as 60s, 5m or 3600, got "${value}"`);
+  return seconds;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -152,6 +207,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
     throw new ConfigError(`config error: SIGNET_LOG_LEVEL: unknown level "${logLevel}"`);
   }
+  if (toml.graphql?.persisted_only && !toml.graphql.persisted_operations) {
+    throw new ConfigError('config error: graphql.persisted_only: needs graphql.persisted_operations (the file of allowed operations)');
+  }
   const adminAuth = toml.admin?.auth ?? 'bearer';
   if ((adminAuth === 'mtls' || adminAuth === 'both') && !toml.admin?.trust_anchors) {
     throw new ConfigError(`config error: admin.trust_anchors: required when admin.auth is "${adminAuth}"`);
@@ -186,6 +244,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ...(toml.admin?.trust_anchors ? { trustAnchors: resolve(cwd, toml.admin.trust_anchors) } : {}),
       ...(toml.admin?.bearer_token_env ? { bearerTokenEnv: toml.admin.bearer_token_env } : {}),
     },
+    est: { profiles: toml.est?.profiles ?? [] },
+    graphql: {
+      introspection: toml.graphql?.introspection ?? false,
+      graphiql: toml.graphql?.graphiql ?? false,
+      maxDepth: toml.graphql?.max_depth ?? 12,
+      maxComplexity: toml.graphql?.max_complexity ?? 50_000,
+      asOfCacheStates: toml.graphql?.as_of_cache_states ?? 4,
+      asOfMaxEvents: toml.graphql?.as_of_max_events ?? 2_000_000,
+      ...(toml.graphql?.persisted_operations ? { persistedOperations: resolve(cwd, toml.graphql.persisted_operations) } : {}),
+      persistedOnly: toml.graphql?.persisted_only ?? false,
+    },
+    ...(env.SIGNET_ROOT_TOKEN ? { rootToken: env.SIGNET_ROOT_TOKEN.trim() } : {}),
+    certd: {
+      enabled: toml.certd?.enabled ?? process.platform === 'linux',
+      socket: resolve(cwd, env.SIGNET_CERTD_SOCKET || toml.certd?.socket || resolve(dataDir, 'certd.sock')),
+      socketGroup: env.SIGNET_CERTD_SOCKET_GROUP || toml.certd?.socket_group,
+      configDir: resolve(cwd, env.SIGNET_CERTD_CONFIG_DIR || toml.certd?.config_dir || resolve(dataDir, 'certd', 'config.d')),
+    },
+    audit: { treeHeadIntervalSeconds: durationSeconds(env.SIGNET_AUDIT_TREE_HEAD_INTERVAL || toml.audit?.tree_head_interval, 'audit.tree_head_interval', 60) },
     ...(source ? { source } : {}),
   };
 }

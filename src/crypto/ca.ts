@@ -24,7 +24,8 @@ export interface CaCertificateOptions {
   issuingCertificateUrls?: string[];
 }
 
-function caContent(options: CaCertificateOptions, subject: CertContent['subject'], spkiDer: Uint8Array): CertContent {
+/** The content of a CA certificate: basicConstraints cA (with the path length), CA key usages, optional AIA URLs. */
+export function caContent(options: CaCertificateOptions, subject: CertContent['subject'], spkiDer: Uint8Array): CertContent {
   const content: CertContent = {
     serialHex: options.serialHex,
     notBefore: options.notBefore,

@@ -13,6 +13,7 @@ export const Tag = {
   OCTET_STRING: 0x04,
   NULL: 0x05,
   OID: 0x06,
+  ENUMERATED: 0x0a,
   UTF8String: 0x0c,
   NumericString: 0x12,
   PrintableString: 0x13,
@@ -389,11 +390,13 @@ export function decodeTime(tag: number, c: Uint8Array): number {
 // Writer: every encoder returns a fresh Uint8Array that owns its buffer (no pooled Buffers: a view into a shared
 // pool would carry unrelated bytes across a worker boundary).
 
-function headerLength(length: number): number {
+/** Bytes a DER header takes for content of this length (tag byte included). */
+export function headerLength(length: number): number {
   return length < 0x80 ? 2 : length < 0x100 ? 3 : length < 0x10000 ? 4 : length < 0x1000000 ? 5 : 6;
 }
 
-function writeHeader(out: Uint8Array, tag: number, length: number, header: number): void {
+/** Writes a tag and length of `header` bytes (see headerLength) at the start of out. */
+export function writeHeader(out: Uint8Array, tag: number, length: number, header: number): void {
   out[0] = tag;
   if (header === 2) {
     out[1] = length;
@@ -539,6 +542,18 @@ function twoDigits(n: number): string {
  * RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050 (and before 1950). Sub-second parts are dropped.
  */
 export function encodeTime(epochMs: number): Uint8Array {
+  const { year, rest } = timeParts(epochMs);
+  if (year >= 1950 && year < 2050) return encodeTlv(Tag.UTCTime, asciiBytes(twoDigits(year % 100) + rest));
+  return encodeTlv(Tag.GeneralizedTime, asciiBytes(String(year).padStart(4, '0') + rest));
+}
+
+/** GeneralizedTime YYYYMMDDHHMMSSZ whatever the year (OCSP times, the CRL invalidityDate). */
+export function encodeGeneralizedTime(epochMs: number): Uint8Array {
+  const { year, rest } = timeParts(epochMs);
+  return encodeTlv(Tag.GeneralizedTime, asciiBytes(String(year).padStart(4, '0') + rest));
+}
+
+function timeParts(epochMs: number): { year: number; rest: string } {
   const d = new Date(epochMs);
   const year = d.getUTCFullYear();
   if (!Number.isFinite(epochMs) || year < 0 || year > 9999) {
@@ -551,8 +566,7 @@ export function encodeTime(epochMs: number): Uint8Array {
     twoDigits(d.getUTCMinutes()) +
     twoDigits(d.getUTCSeconds()) +
     'Z';
-  if (year >= 1950 && year < 2050) return encodeTlv(Tag.UTCTime, asciiBytes(twoDigits(year % 100) + rest));
-  return encodeTlv(Tag.GeneralizedTime, asciiBytes(String(year).padStart(4, '0') + rest));
+  return { year, rest };
 }
 
 const OID_TEXT = /^[0-2](\.(0|[1-9][0-9]*))+$/;

@@ -40,6 +40,9 @@ export const ExtensionOid = {
   basicConstraints: '2.5.29.19',
   cRLNumber: '2.5.29.20',
   cRLReason: '2.5.29.21',
+  invalidityDate: '2.5.29.24',
+  deltaCRLIndicator: '2.5.29.27',
+  issuingDistributionPoint: '2.5.29.28',
   nameConstraints: '2.5.29.30',
   cRLDistributionPoints: '2.5.29.31',
   certificatePolicies: '2.5.29.32',
@@ -51,6 +54,7 @@ export const ExtensionOid = {
   authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
   subjectInfoAccess: '1.3.6.1.5.5.7.1.11',
   ocspNoCheck: '1.3.6.1.5.5.7.48.1.5',
+  ocspNonce: '1.3.6.1.5.5.7.48.1.2',
   ctPrecertificateScts: '1.3.6.1.4.1.11129.2.4.2',
 } as const;
 
@@ -137,4 +141,9 @@ export const CmsContentTypeOid = {
   data: '1.2.840.113549.1.7.1',
   signedData: '1.2.840.113549.1.7.2',
   envelopedData: '1.2.840.113549.1.7.3',
+} as const;
+
+/** OCSP response types (RFC 6960 4.2.1). */
+export const OcspResponseTypeOid = {
+  basic: '1.3.6.1.5.5.7.48.1.1',
 } as const;

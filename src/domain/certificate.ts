@@ -21,6 +21,10 @@ export interface CertificateIssuedData {
   role?: string;
   /** Serial this certificate renews (EST simplereenroll). */
   renews?: string;
+  /** Issued under an OpenBao role with no_store: recorded for audit, hidden from certificate listings. */
+  noStore?: boolean;
+  /** Issued by an upstream EST server (Signet as RA): the upstream configuration's id. */
+  upstream?: number;
   issuedAt: string;
 }
 

@@ -19,6 +19,18 @@ export interface NamePolicy {
   allowEmailSans: boolean;
 }
 
+/** Names decided elsewhere (or anything goes): every name type allowed. */
+export const ANY_NAME_POLICY: Readonly<NamePolicy> = Object.freeze({
+  allowAnyName: true,
+  allowedDomains: [],
+  allowSubdomains: false,
+  allowBareDomains: false,
+  allowGlobDomains: false,
+  allowIpSans: true,
+  allowedUriSans: ['*'],
+  allowEmailSans: true,
+});
+
 export interface IssuancePolicy {
   name: string;
   validitySeconds: number;
@@ -42,6 +54,8 @@ export interface IssuanceContext {
   now: number;
   /** Requested lifetime; capped by the policy. */
   ttlSeconds?: number;
+  /** An absolute notAfter (epoch ms) instead of a lifetime (OpenBao `not_after`); not capped by the policy. */
+  notAfter?: number;
   /** Replace the CSR's subject/SANs (e.g. OpenBao `issue` with common_name/alt_names). */
   subjectOverride?: NameAttribute[];
   sansOverride?: San[];
@@ -114,15 +128,18 @@ function commonNameOf(subject: NameAttribute[]): string | undefined {
 function validity(policy: IssuancePolicy, ctx: IssuanceContext): { notBefore: number; notAfter: number } | Rejection {
   const seconds = Math.min(ctx.ttlSeconds ?? policy.validitySeconds, policy.validitySeconds);
   const notBefore = ctx.now - policy.backdateSeconds * 1000;
-  let notAfter = ctx.now + seconds * 1000;
+  let notAfter = ctx.notAfter ?? ctx.now + seconds * 1000;
   if (notAfter > policy.issuerNotAfter) {
     if (policy.leafNotAfterBehavior === 'err') {
       return refuse('exceeds_issuer_validity', `cannot satisfy request, as TTL would result in notAfter of ${new Date(notAfter).toISOString()} that is beyond the expiration of the CA certificate at ${new Date(policy.issuerNotAfter).toISOString()}`);
     }
     if (policy.leafNotAfterBehavior === 'truncate') notAfter = policy.issuerNotAfter;
   }
-  return { notBefore, notAfter };
+  // X.509 times have whole seconds: decide in whole seconds so events and read models match the certificate.
+  return { notBefore: wholeSeconds(notBefore), notAfter: wholeSeconds(notAfter) };
 }
+
+const wholeSeconds = (ms: number): number => Math.floor(ms / 1000) * 1000;
 
 /** Turns a verified CSR into certificate content, or refuses it. */
 export function decideCertContent(csr: CsrFacts, policy: IssuancePolicy, ctx: IssuanceContext): IssuanceDecision {

@@ -13,8 +13,10 @@ export interface TokenCreatedData {
   policies: string[];
   /** Absent = never expires. */
   expiresAt?: string;
-  /** Accessor of the token that created it. */
+  /** Accessor of the token that created it; absent for orphans (the root token, `signet token create`). */
   parent?: string;
+  /** Free-form metadata given at creation (OpenBao `meta`). */
+  meta?: Record<string, string>;
   createdAt: string;
 }
 

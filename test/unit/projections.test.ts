@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CommandHandler } from '../../src/app/command-handler.js';
 import { certificateDecider, certificateStream } from '../../src/domain/certificate.js';
@@ -114,5 +117,28 @@ describe('projection runner', () => {
     assert.equal((db.prepare('SELECT COUNT(*) AS n FROM audit_events').get() as { n: number }).n, position);
     assert.equal((db.prepare('SELECT COUNT(*) AS n FROM certificates').get() as { n: number }).n, 3, 'no duplicate rows in projections that kept their checkpoint');
     await store.close();
+  });
+
+  test('two runners (two processes) applying the same log to one read-model file never apply an event twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signet-rm-'));
+    const store = new MemoryEventStore();
+    try {
+      const file = join(dir, 'readmodels.db');
+      const first = new ProjectionRunner(openReadModelDb(file), projections);
+      const second = new ProjectionRunner(openReadModelDb(file), projections);
+      first.start(store);
+      second.start(store);
+      const position = await seed(store, 12);
+      await Promise.all([first.waitFor(position, 2000), second.waitFor(position, 2000)]);
+      const db = openReadModelDb(file);
+      assert.equal((db.prepare('SELECT COUNT(*) AS n FROM certificates').get() as { n: number }).n, 12);
+      assert.equal((db.prepare('SELECT COUNT(*) AS n FROM audit_events').get() as { n: number }).n, position);
+      assert.equal(first.error, undefined);
+      assert.equal(second.error, undefined);
+      await Promise.all([first.stop(), second.stop()]);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
