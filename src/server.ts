@@ -3,7 +3,6 @@
  * listeners. The only place that wires adapters to each other.
  */
 import type { ServerOptions } from 'node:https';
-import Koa from 'koa';
 import type { SignetConfig } from './config/config.js';
 import type { Logger } from './app/logger.js';
 import { bootstrap, type BootstrapResult } from './app/bootstrap.js';
@@ -20,7 +19,6 @@ import { acceptListMethod } from './http/pki/list-method.js';
 import { RevocationService } from './app/revocation/revocation-service.js';
 import { startCertd, type RunningCertd } from './http/certd/start.js';
 import { startTreeHeads } from './audit/tree-heads.js';
-import { errorMiddleware, jsonErrorBody } from './http/errors.js';
 import { listen, type Listener } from './http/listeners.js';
 import { VERSION } from './version.js';
 
@@ -32,17 +30,6 @@ export interface RunningSignet {
   /** The certd API on its Unix socket; absent when `[certd] enabled = false`. */
   certd?: RunningCertd;
   close(): Promise<void>;
-}
-
-/** Placeholder app for listeners whose APIs arrive in later issues: a JSON 404 for everything. */
-function notYetApp(core: Core, what: string): Koa {
-  const app = new Koa();
-  app.use(errorMiddleware(jsonErrorBody, core.logger));
-  app.use((ctx) => {
-    ctx.status = 404;
-    ctx.body = { error: `no such endpoint on the ${what} listener: ${ctx.method} ${ctx.path}` };
-  });
-  return app;
 }
 
 export async function startServer(config: SignetConfig, logger: Logger): Promise<RunningSignet> {

@@ -31,7 +31,8 @@ const CA_KEY: KeySpec = { kind: 'ec', curve: 'P-256' };
 const META: EventMetadata = { actor: 'bootstrap', auth_method: 'local' };
 
 export interface BootstrapResult {
-  ca: { rootIssuerId: string; issuingIssuerId: string; rootFingerprint: string; created: boolean; rootPem: string; chainPem: string };
+  /** `present` is false only after an operator removed every issuer; the ids and fingerprint are then empty. */
+  ca: { present: boolean; rootIssuerId: string; issuingIssuerId: string; rootFingerprint: string; created: boolean; rootPem: string; chainPem: string };
   /** The root API token's secret (also in `<data>/root-token`, mode 0600). */
   rootToken: string;
   tls: { certPem: string; keyPem: string; created: boolean; certFile: string; keyFile: string };
@@ -142,13 +143,23 @@ async function createCa(core: Core, now: Date): Promise<void> {
   );
 }
 
-async function ensureCa(core: Core, now: Date): Promise<{ issuing: IssuerRow; root: IssuerRow; created: boolean }> {
+/** Whether this CA ever had a default issuer: then its absence is an operator's choice (DELETE /v1/pki/root), not a bootstrap in progress. */
+async function hadDefaultIssuer(core: Core): Promise<boolean> {
+  return (await core.store.readStream(ISSUER_CONFIG_STREAM)).some((event) => event.type === 'DefaultIssuerSet');
+}
+
+type CaState = { issuing: IssuerRow; root: IssuerRow; created: boolean } | { issuing: undefined; root: undefined; created: false };
+
+async function ensureCa(core: Core, now: Date): Promise<CaState> {
   await waitForProjections(core);
   let created = false;
   if (!core.queries.issuers.resolve('default')) {
     if (await claimBootstrap(core, now)) {
       await createCa(core, now);
       created = true;
+    } else if (await hadDefaultIssuer(core)) {
+      core.logger.warn('this CA has no default issuer (it was deleted): generate or import one through /v1/pki before issuing');
+      return { issuing: undefined, root: undefined, created: false };
     }
   }
   const issuing = await waitForDefaultIssuer(core);
@@ -185,17 +196,20 @@ function sameSans(a: San[], b: San[]): boolean {
   return key(a) === key(b);
 }
 
-/** Reuse the TLS certificate while it is issued by the current issuing CA, names what is configured and has 30+ days left. */
-function reusableTls(core: Core, issuing: IssuerRow, now: Date): { certPem: string; keyPem: string } | undefined {
+/**
+ * Reuse the TLS certificate while it is issued by the current issuing CA (any, when there is none), names what is
+ * configured and has 30+ days left.
+ */
+function reusableTls(core: Core, issuing: IssuerRow | undefined, now: Date): { certPem: string; keyPem: string } | undefined {
   const { serverCertPem, serverKeyPem } = core.paths;
   if (!existsSync(serverCertPem) || !existsSync(serverKeyPem)) return undefined;
   try {
     const certPem = readFileSync(serverCertPem, 'utf8');
     const [leaf] = decodePem(certPem).filter((block) => block.label === 'CERTIFICATE');
     const cert = parseCertificate(leaf.der);
-    const issuingSubject = parseCertificate(Buffer.from(issuing.certificate, 'base64')).subjectDer;
     const fresh = cert.notAfter - now.getTime() > 30 * DAY_MS;
-    if (!fresh || Buffer.compare(Buffer.from(cert.issuerDer), Buffer.from(issuingSubject)) !== 0 || !sameSans(cert.sans, wantedSans(core))) return undefined;
+    const issuedByCurrent = !issuing || Buffer.compare(Buffer.from(cert.issuerDer), Buffer.from(parseCertificate(Buffer.from(issuing.certificate, 'base64')).subjectDer)) === 0;
+    if (!fresh || !issuedByCurrent || !sameSans(cert.sans, wantedSans(core))) return undefined;
     return { certPem, keyPem: readFileSync(serverKeyPem, 'utf8') };
   } catch {
     return undefined;
@@ -256,17 +270,22 @@ async function issueServerTls(core: Core, issuing: IssuerRow, now: Date): Promis
 
 export async function bootstrap(core: Core, now = new Date()): Promise<BootstrapResult> {
   const { issuing, root, created } = await ensureCa(core, now);
-  const rootDer = Buffer.from(root.certificate, 'base64');
-  mkdirSync(core.paths.caDir, { recursive: true });
-  writeFileSync(core.paths.rootPem, derToPem(rootDer, 'CERTIFICATE'));
-  writeFileSync(core.paths.chainPem, dersToPem([issuing.certificate, ...issuing.chain].map((b64) => Buffer.from(b64, 'base64')), 'CERTIFICATE'));
+  let ca: BootstrapResult['ca'] = { present: false, rootIssuerId: '', issuingIssuerId: '', rootFingerprint: '', created, rootPem: core.paths.rootPem, chainPem: core.paths.chainPem };
+  if (issuing && root) {
+    const rootDer = Buffer.from(root.certificate, 'base64');
+    mkdirSync(core.paths.caDir, { recursive: true });
+    writeFileSync(core.paths.rootPem, derToPem(rootDer, 'CERTIFICATE'));
+    writeFileSync(core.paths.chainPem, dersToPem([issuing.certificate, ...issuing.chain].map((b64) => Buffer.from(b64, 'base64')), 'CERTIFICATE'));
+    ca = { ...ca, present: true, rootIssuerId: root.issuerId, issuingIssuerId: issuing.issuerId, rootFingerprint: fingerprint(rootDer) };
+  }
   const rootToken = await ensureRootToken(core, now);
   await ensureDefaultEstProfile(core, now);
   const reused = reusableTls(core, issuing, now);
-  const tls = reused ?? (await issueServerTls(core, issuing, now));
+  if (!reused && !issuing) throw new Error('no issuing CA to issue the listeners\' TLS certificate, and no usable one in the data dir: restore the CA from a backup of the event log');
+  const tls = reused ?? (await issueServerTls(core, issuing!, now));
   await waitForProjections(core);
   return {
-    ca: { rootIssuerId: root.issuerId, issuingIssuerId: issuing.issuerId, rootFingerprint: fingerprint(rootDer), created, rootPem: core.paths.rootPem, chainPem: core.paths.chainPem },
+    ca,
     rootToken,
     tls: { ...tls, created: !reused, certFile: core.paths.serverCertPem, keyFile: core.paths.serverKeyPem },
   };

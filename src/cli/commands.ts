@@ -9,7 +9,6 @@ import { openEventStore } from '../eventstore/open.js';
 import { dataPaths } from '../paths.js';
 import { openCore } from '../core.js';
 import { bootstrap } from '../app/bootstrap.js';
-import { startServer } from '../server.js';
 import { VERSION } from '../version.js';
 import { eventstoreCommand } from './eventstore.js';
 import { auditCommand } from './audit.js';
@@ -26,6 +25,8 @@ type Command = (args: string[], ctx: CliContext) => Promise<number>;
 
 
 const serve: Command = async (_args, { config, logger }) => {
+  // Loaded here: the listeners' module graph is large, and every other command starts faster without it.
+  const { startServer } = await import('../server.js');
   const server = await startServer(config, logger);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

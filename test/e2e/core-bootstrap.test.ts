@@ -112,6 +112,48 @@ describe('CA bootstrap and restart', () => {
   });
 });
 
+describe('a CA whose issuers were all deleted', () => {
+  test('restarts without a CA (no new bootstrap, no hang) and serves again once a root is generated', async () => {
+    const server = await startTestServer();
+    const { dataDir } = server;
+    const token = server.boot.rootToken;
+    const rootPem = readFileSync(join(dataDir, 'ca/root.pem'), 'utf8');
+    const api = server.listeners.api.url.replace('127.0.0.1', 'localhost');
+    const call = (method: string, path: string, body?: object) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(`${api}${path}`, { method, ca: rootPem, headers: { 'x-vault-token': token, 'content-type': 'application/json' } }, (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        });
+        req.on('error', reject);
+        req.end(body ? JSON.stringify(body) : undefined);
+      });
+    assert.ok([200, 204].includes((await call('DELETE', '/v1/pki/root')).status));
+    await server.stop({ keepData: true });
+
+    const started = Date.now();
+    const again = await startTestServer({ dataDir });
+    try {
+      assert.ok(Date.now() - started < 30_000, 'no wait for a bootstrap that will never come');
+      assert.equal(again.boot.ca.present, false);
+      assert.equal(again.core.queries.issuers.list().length, 0, 'deleting the CA is respected: no silent new CA');
+      const generated = await new Promise<{ status: number }>((resolve, reject) => {
+        const req = request(`${again.listeners.api.url.replace('127.0.0.1', 'localhost')}/v1/pki/root/generate/internal`, { method: 'POST', ca: rootPem, headers: { 'x-vault-token': token, 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ common_name: 'Replacement Root' }));
+      });
+      assert.equal(generated.status, 200);
+      assert.equal(again.core.queries.issuers.list().length, 1);
+    } finally {
+      await again.stop();
+    }
+  });
+});
+
 describe('signet CLI', () => {
   test('a config error exits non-zero with one clear line', () => {
     const result = spawnSync(process.execPath, [SIGNET, 'serve'], { env: { ...process.env, SIGNET_EST_LISTEN: 'nonsense' }, encoding: 'utf8' });
