@@ -21,12 +21,17 @@ export const KEY_SPECS: Record<string, KeySpec> = {
 
 /** One CSR for CN=<name> with a DNS SAN <name>.<domain>. */
 export function makeCsr(spec: KeySpec, name: string, domain = 'devices.example'): Uint8Array {
+  return makeCsrWithKey(spec, name, domain).csr;
+}
+
+/** The same, keeping the private key (PKCS#8 DER), for a device that will use its certificate (mTLS). */
+export function makeCsrWithKey(spec: KeySpec, name: string, domain = 'devices.example'): { csr: Uint8Array; pkcs8Der: Uint8Array } {
   const pair = generateKeyPair(spec);
   const signer = createSigner(pair.pkcs8Der);
   const san = encodeExtensionWith(subjectAltName, [{ type: 'dns', value: `${name}.${domain}` }], false);
   const extensionRequest = encodeSequence(encodeOid(EXTENSION_REQUEST), encodeTlvOf(Tag.SET, [encodeSequence(san)]));
   const info = encodeSequence(encodeSmallInteger(0), encodeName([{ type: 'CN', value: name }]), pair.spkiDer, encodeTlvOf(contextTag(0, true), [extensionRequest]));
-  return encodeSequence(info, signer.algorithmIdentifierDer, encodeBitString(signer.sign(info)));
+  return { csr: encodeSequence(info, signer.algorithmIdentifierDer, encodeBitString(signer.sign(info))), pkcs8Der: pair.pkcs8Der };
 }
 
 export function makeCsrPool(count: number, keyType = 'p256', prefix = 'device'): Uint8Array[] {

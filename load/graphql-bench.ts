@@ -28,8 +28,8 @@ const DATA_DIR = process.env.BENCH_DATA_DIR ?? join(tmpdir(), `signet-graphql-be
 const KEEP = process.env.BENCH_DATA_DIR !== undefined;
 const SUMMARY_FILE = join(DATA_DIR, 'bench-dataset.json');
 
-const DASHBOARD = `query Dashboard($filter: CertificateFilter, $after: String, $orderBy: CertificateOrder) {
-  certificates(first: 100, after: $after, filter: $filter, orderBy: $orderBy) {
+const DASHBOARD = `query Dashboard($filter: CertificateFilter, $after: String, $orderBy: CertificateOrder, $asOf: AsOf) {
+  certificates(first: 100, after: $after, filter: $filter, orderBy: $orderBy, asOf: $asOf) {
     totalCount
     pageInfo { hasNextPage endCursor }
     edges { cursor node { serial subject notAfter status profile issuer { id name } } }
@@ -131,7 +131,7 @@ async function measure(http: Client, token: string, scenario: Scenario, concurre
     if (answer.status !== 200 || answer.json.errors) throw new Error(`${scenario.name}: ${answer.status} ${JSON.stringify(answer.json.errors)}`);
   };
   const total = scenario.requests ?? REQUESTS;
-  for (let i = 0; i < Math.min(50, total); i++) await query();
+  for (let i = 0; i < Math.min(200, total); i++) await query();
   const latencies: number[] = [];
   let next = 0;
   const cpu = process.cpuUsage();
@@ -188,8 +188,14 @@ async function main() {
       { name: 'issued in the last 7 days + ACTIVE', query: DASHBOARD, variables: () => ({ filter: { status: 'ACTIVE', issuedAfter: new Date(now - 7 * day).toISOString() } }) },
       { name: 'SAN lookup', query: DASHBOARD, variables: () => ({ filter: { san: dataset.sampleSan } }) },
       { name: 'stats: 30 daily buckets + issuers', query: STATS, variables: () => ({ from: new Date(now - 30 * day).toISOString(), to: new Date(now).toISOString() }) },
-      { name: 'subject substring (full scan)', query: DASHBOARD, variables: () => ({ filter: { subject: 'servers-12345' } }), requests: 50 },
+      { name: 'subject substring (full scan)', query: DASHBOARD, variables: () => ({ filter: { subject: 'servers-12345' } }), requests: 20 },
     ];
+    const asOf = { position: Number(process.env.BENCH_AS_OF_POSITION ?? 200_000) };
+    const rebuildStarted = performance.now();
+    const rebuilt = await http.post('/graphql', token, { query: DASHBOARD, variables: { filter: { status: 'ACTIVE' }, asOf } });
+    if (rebuilt.json.errors) throw new Error(`asOf: ${JSON.stringify(rebuilt.json.errors)}`);
+    console.error(`  asOf position ${asOf.position}: first request (rebuild) ${((performance.now() - rebuildStarted) / 1000).toFixed(1)} s`);
+    scenarios.push({ name: `asOf position ${asOf.position}, cached state`, query: DASHBOARD, variables: () => ({ filter: { status: 'ACTIVE' }, asOf }), requests: 500 });
     const results: BenchResult[] = [];
     for (const scenario of scenarios) {
       results.push(await measure(http, token, scenario, 1));

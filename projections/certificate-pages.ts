@@ -74,7 +74,12 @@ function beyond(where: SqlWhere, field: CertificateOrderField, key: OrderKey, as
 }
 
 /** Filters the stats counters can count without touching the certificate rows. */
-const COUNTER_FILTERS = new Set(['status', 'issuerId', 'profile']);
+const COUNTER_FILTERS = new Set(['status', 'issuerId', 'profile', 'notAfterFrom', 'notAfterTo']);
+
+/** The counters' view of a countable search. */
+function counted(stats: StatsQueries, search: CertificateSearch, now: Date): number {
+  return stats.certificateCount(search.status, { issuerId: search.issuerId, profile: search.profile }, now, { from: search.notAfterFrom, to: search.notAfterTo });
+}
 
 type FilterColumn = 'status' | 'not_after' | 'issuer_id' | 'profile' | 'role' | 'serial' | 'issued_at';
 
@@ -130,7 +135,7 @@ export class CertificatePageQueries {
     this.stats = new StatsQueries(db);
   }
 
-  /** Only status, issuer and profile filters, so the counters can size the result. */
+  /** Only filters on status, issuer, profile and notAfter, so the counters can size the result. */
   private countable(search: CertificateSearch): boolean {
     return Object.entries(search).every(([name, value]) => value === undefined || COUNTER_FILTERS.has(name));
   }
@@ -143,7 +148,7 @@ export class CertificatePageQueries {
     const { status, issuerId, profile } = search;
     const narrowing = issuerId !== undefined || profile !== undefined || status === 'revoked';
     if (!narrowing || !this.countable(search)) return undefined;
-    if (this.stats.certificateCount(status, { issuerId, profile }, now) >= SORT_BELOW) return undefined;
+    if (counted(this.stats, search, now) >= SORT_BELOW) return undefined;
     if (issuerId !== undefined && status !== undefined) return new Set(['issuer_id', 'status']);
     const alone: [FilterColumn, number][] = [];
     if (status !== undefined) alone.push(['status', this.stats.certificateCount(status, {}, now)]);
@@ -160,9 +165,12 @@ export class CertificatePageQueries {
     if (request.after) beyond(where, order.field, request.after, ascending);
     if (request.before) beyond(where, order.field, request.before, !ascending);
     const scanAscending = ascending !== request.fromEnd;
-    // `+column` in ORDER BY keeps SQLite from walking an order index when the sorted plan reads few rows.
-    const orderBy = ORDER_COLUMNS[order.field].map((column) => `${sorted ? '+' : ''}${column} ${scanAscending ? 'ASC' : 'DESC'}`).join(', ');
-    const raws = this.statement(`SELECT * FROM certificates ${where} ORDER BY ${orderBy} LIMIT ?`).all(...where.params, request.limit + 1) as RawCertificateRow[];
+    const orderBy = (prefix: string) => ORDER_COLUMNS[order.field].map((column) => `${prefix}${column} ${scanAscending ? 'ASC' : 'DESC'}`).join(', ');
+    // The sorted plan sorts row ids only (not whole rows), and `+column` keeps SQLite off the order indexes.
+    const sql = sorted
+      ? `SELECT * FROM certificates WHERE rowid IN (SELECT rowid FROM certificates ${where} ORDER BY ${orderBy('+')} LIMIT ?) ORDER BY ${orderBy('')}`
+      : `SELECT * FROM certificates ${where} ORDER BY ${orderBy('')} LIMIT ?`;
+    const raws = this.statement(sql).all(...where.params, request.limit + 1) as RawCertificateRow[];
     const more = raws.length > request.limit;
     const rows = raws.slice(0, request.limit).map((raw) => toCertificateRow(raw, now));
     return { rows: request.fromEnd ? rows.reverse() : rows, more };
@@ -176,7 +184,7 @@ export class CertificatePageQueries {
   }
 
   count(search: CertificateSearch, now: Date): number {
-    if (this.countable(search)) return this.stats.certificateCount(search.status, { issuerId: search.issuerId, profile: search.profile }, now);
+    if (this.countable(search)) return counted(this.stats, search, now);
     const where = searchWhere(search, now, drivingColumns(search));
     return (this.statement(`SELECT COUNT(*) AS n FROM certificates ${where}`).get(...where.params) as { n: number }).n;
   }

@@ -189,7 +189,7 @@ export class ProjectionRunner {
           reject(new ProjectionTimeoutError(position, this.applied));
         }, timeoutMs),
       };
-      waiter.timer.unref();
+      // Not unref'd: a process waiting for another node's events (the subscription polls on an unref'd timer) must stay alive.
       this.waiters.push(waiter);
     });
   }

@@ -1,8 +1,9 @@
 /**
  * Dashboard counters: issuance, renewal, revocation and refusal counts per UTC hour, and certificate counts by
  * (revoked, expiry, issuer, profile) at three grains — expiry month, day and hour — so that "how many active
- * certificates" over millions of rows is a sum over a few hundred counter rows instead of a scan: later months,
- * later days of this month, later hours of today, and the current hour split exactly with the not_after index.
+ * certificates (expiring before X)" over millions of rows is a sum over a few hundred counter rows instead of a
+ * scan: a notAfter range is whole months, whole days and whole hours from the counters, plus the partial hours at
+ * its ends counted exactly with the certificate index's not_after index.
  *
  * A revocation or a tidy names only the serial, so the reducer keeps one narrow row per certificate
  * (`stats_certificates`) and SQLite triggers on that table move its count between counter rows. Everything the
@@ -150,9 +151,6 @@ function scopeClause(scope: StatsScope, params: string[], columns = { issuer: 'i
   return sql;
 }
 
-/** Just above every key that starts with `prefix` (keys are digits, '-' and 'T'). */
-const afterPrefix = (prefix: string) => `${prefix}~`;
-
 export class StatsQueries {
   private readonly statement: PreparedStatements;
   constructor(db: ReadModelDb) {
@@ -190,48 +188,97 @@ export class StatsQueries {
     return new Map(rows.map((row) => [row.issuer_id, row.issued]));
   }
 
-  /** Sum of the counters at one grain with expiry in (after, before), optionally revoked or not. */
-  private sum(grain: Grain, revoked: 0 | 1 | undefined, after: string, before: string, scope: StatsScope): number {
-    const params: (string | number)[] = [grain, after, before];
+  /** Sum of the counters at one grain for expiry keys in [fromKey, toKey), revoked or not. */
+  private sum(grain: Grain, revoked: 0 | 1, fromKey: string, toKey: string, scope: StatsScope): number {
+    if (fromKey >= toKey) return 0;
     const scopeParams: string[] = [];
-    const scoped = scopeClause(scope, scopeParams);
-    const revokedClause = revoked === undefined ? '' : ` AND revoked = ${revoked}`;
-    const sql = `SELECT COALESCE(SUM(n), 0) AS n FROM stats_expiry_counts WHERE grain = ?${revokedClause} AND expiry > ? AND expiry < ?${scoped}`;
-    return (this.statement(sql).get(...params, ...scopeParams) as { n: number }).n;
+    const sql = `SELECT COALESCE(SUM(n), 0) AS n FROM stats_expiry_counts WHERE grain = ? AND revoked = ? AND expiry >= ? AND expiry < ?${scopeClause(scope, scopeParams)}`;
+    return (this.statement(sql).get(grain, revoked, fromKey, toKey, ...scopeParams) as { n: number }).n;
   }
 
-  /** Certificates not revoked whose notAfter is after `now`: later months, later days, later hours, then the current hour exactly. */
-  private activeCount(scope: StatsScope, now: Date): number {
+  /**
+   * Counters for whole hours in [from, to) (both on the hour): the hours before the first whole day and after the
+   * last, the days before the first whole month and after the last, and the months between.
+   */
+  private wholeHours(revoked: 0 | 1, from: number, to: number, scope: StatsScope): number {
+    const key = (ms: number, grain: Grain) => new Date(ms).toISOString().slice(0, GRAINS[grain]);
+    const firstDay = ceilTo(from, 'day');
+    const lastDay = floorTo(to, 'day');
+    if (firstDay >= lastDay) return this.sum('hour', revoked, key(from, 'hour'), key(to, 'hour'), scope);
+    const hours = this.sum('hour', revoked, key(from, 'hour'), key(firstDay, 'hour'), scope) + this.sum('hour', revoked, key(lastDay, 'hour'), key(to, 'hour'), scope);
+    const firstMonth = ceilTo(firstDay, 'month');
+    const lastMonth = floorTo(lastDay, 'month');
+    if (firstMonth >= lastMonth) return hours + this.sum('day', revoked, key(firstDay, 'day'), key(lastDay, 'day'), scope);
+    const days = this.sum('day', revoked, key(firstDay, 'day'), key(firstMonth, 'day'), scope) + this.sum('day', revoked, key(lastMonth, 'day'), key(lastDay, 'day'), scope);
+    return hours + days + this.sum('month', revoked, key(firstMonth, 'month'), key(lastMonth, 'month'), scope);
+  }
+
+  /** Certificates, revoked or not, whose notAfter lies between the bounds: whole hours from the counters, the partial hours at either end counted exactly. */
+  private expiringBetween(revoked: 0 | 1, lower: Bound, upper: Bound, scope: StatsScope): number {
+    const lowerHour = floorTo(Date.parse(lower.at), 'hour');
+    const upperHour = floorTo(Date.parse(upper.at), 'hour');
+    if (lowerHour === upperHour) return this.exact(revoked, lower, upper, scope);
+    const afterLowerHour: Bound = { at: new Date(lowerHour + HOUR_MS).toISOString(), inclusive: false };
+    const upperHourStart: Bound = { at: new Date(upperHour).toISOString(), inclusive: true };
+    return this.exact(revoked, lower, afterLowerHour, scope) + this.wholeHours(revoked, lowerHour + HOUR_MS, upperHour, scope) + this.exact(revoked, upperHourStart, upper, scope);
+  }
+
+  /** Within at most an hour of expiries: the certificate index's not_after index (`+column` keeps SQLite on it). */
+  private exact(revoked: 0 | 1, lower: Bound, upper: Bound, scope: StatsScope): number {
+    const scopeParams: string[] = [];
+    const scoped = scopeClause(scope, scopeParams, { issuer: '+issuer_id', profile: "COALESCE(profile, '')" });
+    const sql = `SELECT COUNT(*) AS n FROM certificates WHERE not_after >${lower.inclusive ? '=' : ''} ? AND not_after <${upper.inclusive ? '=' : ''} ? AND +status = ?${scoped}`;
+    return (this.statement(sql).get(lower.at, upper.at, revoked ? 'revoked' : 'active', ...scopeParams) as { n: number }).n;
+  }
+
+  /**
+   * Certificates in the index with a status at `now` (all of them when status is undefined) and, optionally, a
+   * notAfter in [expiry.from, expiry.to), from the counters.
+   */
+  certificateCount(status: CountedStatus | undefined, scope: StatsScope, now: Date, expiry: { from?: string; to?: string } = {}): number {
+    const lower: Bound = expiry.from ? { at: expiry.from, inclusive: true } : EARLIEST;
+    const upper: Bound = expiry.to ? { at: expiry.to, inclusive: false } : LATEST;
     const nowIso = now.toISOString();
-    const [month, day, hour] = [nowIso.slice(0, GRAINS.month), nowIso.slice(0, GRAINS.day), hourKey(nowIso)];
-    const nextHour = new Date(Date.parse(`${hour}:00:00.000Z`) + 3_600_000).toISOString();
-    const certificateScope: string[] = [];
-    // `+column` keeps SQLite on the not_after index: the range is at most an hour of expiries.
-    const certificateScoped = scopeClause(scope, certificateScope, { issuer: '+issuer_id', profile: "COALESCE(profile, '')" });
-    const validThisHour = this.statement(`SELECT COUNT(*) AS n FROM certificates WHERE not_after > ? AND not_after < ? AND +status = 'active'${certificateScoped}`).get(
-      nowIso,
-      nextHour,
-      ...certificateScope,
-    ) as { n: number };
-    return (
-      this.sum('month', 0, month, '~', scope) +
-      this.sum('day', 0, day, afterPrefix(month), scope) +
-      this.sum('hour', 0, hour, afterPrefix(day), scope) +
-      validThisHour.n
-    );
-  }
-
-  /** Certificates in the index with a status at `now` (all of them when status is undefined), from the counters. */
-  certificateCount(status: CountedStatus | undefined, scope: StatsScope, now: Date): number {
+    const between = (revoked: 0 | 1, from: Bound, to: Bound) => (isEmpty(from, to) ? 0 : this.expiringBetween(revoked, from, to, scope));
     switch (status) {
       case undefined:
-        return this.sum('month', undefined, '', '~', scope);
+        return between(0, lower, upper) + between(1, lower, upper);
       case 'revoked':
-        return this.sum('month', 1, '', '~', scope);
+        return between(1, lower, upper);
       case 'active':
-        return this.activeCount(scope, now);
+        return between(0, laterLower(lower, { at: nowIso, inclusive: false }), upper);
       case 'expired':
-        return this.sum('month', 0, '', '~', scope) - this.activeCount(scope, now);
+        return between(0, lower, earlierUpper(upper, { at: nowIso, inclusive: true }));
     }
   }
 }
+
+/** One end of a notAfter range; `at` is an ISO instant. */
+interface Bound {
+  at: string;
+  inclusive: boolean;
+}
+
+const HOUR_MS = 3_600_000;
+const EARLIEST: Bound = { at: '1970-01-01T00:00:00.000Z', inclusive: true };
+const LATEST: Bound = { at: '9999-12-31T00:00:00.000Z', inclusive: false };
+
+function floorTo(ms: number, grain: 'hour' | 'day' | 'month'): number {
+  const date = new Date(ms);
+  if (grain === 'hour') return Math.floor(ms / HOUR_MS) * HOUR_MS;
+  if (grain === 'day') return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+}
+
+function ceilTo(ms: number, grain: 'day' | 'month'): number {
+  const floor = floorTo(ms, grain);
+  if (floor === ms) return ms;
+  const date = new Date(floor);
+  return grain === 'day' ? floor + 24 * HOUR_MS : Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+}
+
+/** The stricter of two lower bounds. */
+const laterLower = (a: Bound, b: Bound): Bound => (a.at > b.at || (a.at === b.at && !a.inclusive) ? a : b);
+/** The stricter of two upper bounds. */
+const earlierUpper = (a: Bound, b: Bound): Bound => (a.at < b.at || (a.at === b.at && !a.inclusive) ? a : b);
+const isEmpty = (lower: Bound, upper: Bound) => lower.at > upper.at || (lower.at === upper.at && !(lower.inclusive && upper.inclusive));

@@ -20,8 +20,24 @@ export interface CommandOptions {
   retries?: number;
 }
 
+/** A stream's state folded up to `revision` by `decider`. */
+interface Folded {
+  decider: unknown;
+  state: unknown;
+  revision: number;
+}
+
+/** Streams whose folded state is kept; the least recently used beyond this are dropped. */
+const MAX_FOLDED_STREAMS = 1024;
+
 export class CommandHandler {
   private readonly queue = new KeyedQueue();
+  /**
+   * Folded state per stream, so a long stream (an OTP with many uses) is read from where it was left, not from its
+   * start, on every command. Recorded events never change, so the cache only ever lacks newer events, and reading
+   * from its revision on catches up with any writer.
+   */
+  private readonly folded = new Map<string, Folded>();
   constructor(private readonly store: EventStore) {}
 
   async handle<Command, Event extends { type: string; data: unknown }, State>(
@@ -86,6 +102,7 @@ export class CommandHandler {
         if (appended.length === 0) return { outcomes };
         try {
           const result = await this.store.append(streamId, this.toNew(appended, options.metadata), { expectedRevision: revision < 0 ? 'no_stream' : revision });
+          this.remember(streamId, { decider, state: current, revision: result.nextExpectedRevision });
           return { outcomes, position: result.position };
         } catch (error) {
           if (!(error instanceof WrongExpectedRevisionError) || attempt >= (options.retries ?? 5)) throw error;
@@ -95,10 +112,20 @@ export class CommandHandler {
   }
 
   private async load<Command, Event, State>(streamId: string, decider: Decider<Command, Event, State>): Promise<{ state: State; revision: number }> {
-    const recorded = await this.store.readStream(streamId);
-    let state = decider.initialState();
+    const cached = this.folded.get(streamId);
+    const base = cached?.decider === decider ? cached : undefined;
+    const recorded = await this.store.readStream(streamId, base ? { fromRevision: base.revision + 1 } : {});
+    let state = base ? (base.state as State) : decider.initialState();
     for (const event of recorded) state = decider.evolve(state, event as unknown as Event);
-    return { state, revision: recorded.length ? recorded[recorded.length - 1].revision : -1 };
+    const revision = recorded.length ? recorded[recorded.length - 1].revision : (base?.revision ?? -1);
+    if (revision >= 0) this.remember(streamId, { decider, state, revision });
+    return { state, revision };
+  }
+
+  private remember(streamId: string, folded: Folded): void {
+    this.folded.delete(streamId);
+    this.folded.set(streamId, folded);
+    if (this.folded.size > MAX_FOLDED_STREAMS) this.folded.delete(this.folded.keys().next().value!);
   }
 
   private toNew(events: { type: string; data: unknown }[], metadata?: EventMetadata) {

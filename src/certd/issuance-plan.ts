@@ -4,6 +4,7 @@
  * the issuance policy that goes with it.
  */
 import { invalid } from '../domain/errors.js';
+import { ANY_NAME_POLICY, STANDARD_KEY_RULES } from '../domain/issuance-policy.js';
 import type { ProfilePolicy } from '../app/issuance.js';
 import type { NameAttribute } from '../domain/x509.js';
 import type { CertdConfig } from './authorization.js';
@@ -71,18 +72,9 @@ export function certdPolicy(certId: string, setting?: CertIssuanceSetting): Prof
     backdateSeconds: 60,
     keyUsage: ['digitalSignature', 'keyEncipherment', 'keyAgreement'],
     extKeyUsage: ['serverAuth', 'clientAuth'],
-    allowedKeys: [{ kind: 'ec', curves: ['P-256', 'P-384'] }, { kind: 'ed25519' }, { kind: 'rsa', minBits: 2048 }],
+    allowedKeys: [...STANDARD_KEY_RULES],
     requireCommonName: false,
-    names: {
-      allowAnyName: true,
-      allowedDomains: [],
-      allowSubdomains: false,
-      allowBareDomains: false,
-      allowGlobDomains: false,
-      allowIpSans: true,
-      allowedUriSans: ['*'],
-      allowEmailSans: true,
-    },
+    names: ANY_NAME_POLICY,
   };
 }
 

@@ -251,7 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxDepth: toml.graphql?.max_depth ?? 12,
       maxComplexity: toml.graphql?.max_complexity ?? 50_000,
       asOfCacheStates: toml.graphql?.as_of_cache_states ?? 4,
-      asOfMaxEvents: toml.graphql?.as_of_max_events ?? 2_000_000,
+      asOfMaxEvents: toml.graphql?.as_of_max_events ?? 500_000,
       ...(toml.graphql?.persisted_operations ? { persistedOperations: resolve(cwd, toml.graphql.persisted_operations) } : {}),
       persistedOnly: toml.graphql?.persisted_only ?? false,
     },

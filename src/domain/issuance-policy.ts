@@ -7,6 +7,9 @@ import type { CertContent, CsrFacts, ExtKeyUsage, KeySpec, KeyUsage, NameAttribu
 
 export type KeyRule = { kind: 'ec'; curves: ('P-256' | 'P-384')[] } | { kind: 'ed25519' } | { kind: 'rsa'; minBits: number };
 
+/** The keys accepted when a policy does not narrow them: EC P-256/P-384, Ed25519, RSA of at least 2048 bits. */
+export const STANDARD_KEY_RULES: readonly KeyRule[] = Object.freeze([{ kind: 'ec', curves: ['P-256', 'P-384'] }, { kind: 'ed25519' }, { kind: 'rsa', minBits: 2048 }]);
+
 export interface NamePolicy {
   allowAnyName: boolean;
   allowedDomains: string[];

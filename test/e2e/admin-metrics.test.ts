@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { ENROLLMENT_REJECTED_STREAM } from '../../src/domain/enrollment.js';
 import { otpDecider, otpStream } from '../../src/domain/otp.js';
 import { adminClient, issueCertificate, opensslCsr } from '../support/admin.js';
+import { baoClient } from '../support/openbao.js';
 import { parsePrometheusText, sampleSum, type MetricFamily } from '../support/prometheus-text.js';
 import { startTestServer, tempDir, type TestServer } from '../support/server.js';
 
@@ -120,6 +121,22 @@ test('refused and unknown requests are timed under bounded labels', async () => 
   assert.ok(sampleSum(families, 'signet_request_duration_seconds_count', { route: 'unmatched', status: '404' }) >= 1);
   const routes = new Set(families.get('signet_request_duration_seconds')!.samples.map((s) => s.labels.route));
   assert.ok(![...routes].some((route) => route.includes('12345')), 'raw paths never become label values');
+});
+
+test('OpenBao API and public requests are timed under their listener and route pattern', async () => {
+  const bao = baoClient(server);
+  assert.equal((await bao.call('LIST', '/v1/pki/keys')).status, 200);
+  assert.equal((await bao.call('GET', '/v1/pki/key/no-such-key-67890')).status, 400);
+  assert.equal((await bao.call('GET', '/v1/pki/crl')).status, 200);
+  assert.equal((await bao.publicCall('GET', '/v1/pki/ca/pem')).status, 200);
+  const { families } = await scrape();
+  const count = (labels: Record<string, string>) => sampleSum(families, 'signet_request_duration_seconds_count', labels);
+  assert.equal(count({ listener: 'api', route: '/v1/pki/keys', method: 'GET', status: '200' }), 1);
+  assert.equal(count({ listener: 'api', route: '/v1/pki/key/:key_ref', method: 'GET', status: '400' }), 1);
+  assert.equal(count({ listener: 'api', route: '/v1/pki/crl', method: 'GET', status: '200' }), 1);
+  assert.equal(count({ listener: 'public', route: '/v1/pki/ca/pem', method: 'GET', status: '200' }), 1);
+  const routes = new Set(families.get('signet_request_duration_seconds')!.samples.map((s) => s.labels.route));
+  assert.ok(![...routes].some((route) => route.includes('67890')), 'raw paths never become label values');
 });
 
 test('promtool check metrics accepts the output', async (t) => {

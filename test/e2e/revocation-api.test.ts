@@ -67,6 +67,24 @@ describe('revocation API (privileged endpoints)', () => {
     assert.equal((await api('config/crl', { token: null })).status, 403);
   });
 
+  it('config/crl reads a JSON body under curl --data\'s form content type, and real form fields too', async () => {
+    const post = (body: string) =>
+      httpsCall(`${server.listeners.api.url.replace('127.0.0.1', 'localhost')}/v1/pki/config/crl`, rootPem, {
+        method: 'POST',
+        body,
+        headers: { 'x-vault-token': server.boot.rootToken, 'content-type': 'application/x-www-form-urlencoded' },
+      });
+    const json = await post('{"expiry":"24h"}');
+    assert.equal(json.status, 200, json.body);
+    assert.equal((JSON.parse(json.body) as { data: { expiry: string } }).data.expiry, '24h');
+    const form = await post('expiry=48h');
+    assert.equal(form.status, 200, form.body);
+    assert.equal((JSON.parse(form.body) as { data: { expiry: string } }).data.expiry, '48h');
+    const broken = await post('{"expiry":');
+    assert.equal(broken.status, 400);
+    assert.match((JSON.parse(broken.body) as { errors: string[] }).errors[0]!, /failed to parse JSON input/);
+  });
+
   it('crl/rotate and crl/rotate-delta rebuild with rising numbers; the delta names the complete CRL', async () => {
     assert.deepEqual((await apiJson('crl/rotate')).body.data, { success: true });
     const full = parseCrl(pemToDer((await api('crl/pem')).body, 'X509 CRL'));

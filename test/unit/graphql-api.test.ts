@@ -137,7 +137,7 @@ describe('[graphql] configuration', () => {
       maxDepth: 8,
       maxComplexity: 1000,
       asOfCacheStates: 2,
-      asOfMaxEvents: 2_000_000,
+      asOfMaxEvents: 500_000,
       persistedOperations: join(dir, 'ops.json'),
       persistedOnly: true,
     });

@@ -89,10 +89,12 @@ async function readModels(store: MemoryEventStore, batchSize = 5000): Promise<{ 
 }
 
 /** What the counters must equal: a plain count over the certificate index. */
-function bruteCount(db: ReadModelDb, status: 'active' | 'revoked' | 'expired' | undefined, issuerId?: string, profile?: string | null): number {
+function bruteCount(db: ReadModelDb, status: 'active' | 'revoked' | 'expired' | undefined, issuerId?: string, profile?: string | null, expiry: { from?: string; to?: string } = {}): number {
   const now = NOW.toISOString();
   const rows = db.prepare('SELECT status, not_after, issuer_id, profile FROM certificates').all() as { status: string; not_after: string; issuer_id: string; profile: string | null }[];
   return rows.filter((row) => {
+    if (expiry.from !== undefined && row.not_after < expiry.from) return false;
+    if (expiry.to !== undefined && row.not_after >= expiry.to) return false;
     if (issuerId !== undefined && row.issuer_id !== issuerId) return false;
     if (profile !== undefined && row.profile !== profile) return false;
     if (status === 'revoked') return row.status === 'revoked';
@@ -115,6 +117,31 @@ describe('stats counters', () => {
       }
     }
     assert.equal(stats.certificateCount(undefined, {}, NOW), COUNT - 4, 'tidied certificates leave the counts');
+  });
+
+  test('counts with a notAfter range equal a plain count, for ranges within an hour, a day, a month and beyond', async () => {
+    const { store } = await seed();
+    const { db } = await readModels(store);
+    const stats = new StatsQueries(db);
+    const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs).toISOString();
+    const ranges = [
+      { to: at(30 * 24 * HOUR) },
+      { from: at(-5 * HOUR) },
+      { from: at(-90 * 60_000), to: at(100 * 60_000) },
+      { from: at(-3 * HOUR - 1), to: at(-3 * HOUR + 1) },
+      { from: '2026-05-01T00:00:00.000Z', to: '2026-07-01T00:00:00.000Z' },
+      { from: '2026-06-15T11:00:00.000Z', to: '2026-06-16T13:00:00.000Z' },
+      { from: '2026-06-30T23:59:59.999Z', to: '2027-12-01T00:00:00.000Z' },
+      { from: NOW.toISOString(), to: NOW.toISOString() },
+      { from: at(HOUR), to: at(-HOUR) },
+    ];
+    for (const expiry of ranges) {
+      for (const status of ['active', 'revoked', 'expired', undefined] as const) {
+        for (const profile of [undefined, 'devices']) {
+          assert.equal(stats.certificateCount(status, { profile }, NOW, expiry), bruteCount(db, status, undefined, profile, expiry), JSON.stringify({ expiry, status, profile }));
+        }
+      }
+    }
   });
 
   test('hourly buckets count issuance, renewals, revocations, refusals and expiries; totals per issuer', async () => {
@@ -156,7 +183,15 @@ describe('certificate keyset pages', () => {
     { field: 'not_after', direction: 'desc' },
     { field: 'serial', direction: 'asc' },
   ];
-  const searches: CertificateSearch[] = [{}, { status: 'active' }, { status: 'expired', issuerId: 'iss-a' }, { profile: null }, { profile: 'servers', subjectContains: 'NODE-1' }];
+  const searches: CertificateSearch[] = [
+    {},
+    { status: 'active' },
+    { status: 'expired', issuerId: 'iss-a' },
+    { profile: null },
+    { profile: 'servers', subjectContains: 'NODE-1' },
+    { status: 'active', notAfterTo: '2026-06-20T00:00:00.000Z' },
+    { issuerId: 'iss-b', notAfterFrom: '2026-06-15T00:00:00.000Z', notAfterTo: '2026-07-01T00:00:00.000Z' },
+  ];
 
   function walk(pages: CertificatePageQueries, search: CertificateSearch, order: CertificateOrder, limit: number, fromEnd: boolean): string[] {
     const seen: string[] = [];

@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { parseDuration } from '../../domain/duration.js';
 import { invalid } from '../../domain/errors.js';
 import type { EstAuthMethod, EstBasicUser, EstCsrAttribute, EstProfileSettings } from '../../domain/est-profile.js';
-import type { KeyRule, NamePolicy } from '../../domain/issuance-policy.js';
+import { ANY_NAME_POLICY, STANDARD_KEY_RULES, type KeyRule, type NamePolicy } from '../../domain/issuance-policy.js';
 import type { KeySpec, KeyUsage } from '../../domain/x509.js';
 import { decodePem, dersToPem } from '../../crypto/pem.js';
 import { ExtKeyUsageOid } from '../../crypto/oids.js';
@@ -39,18 +39,9 @@ export function defaultProfileSettings(leafValidityDays: number): EstProfileSett
       backdateSeconds: 60,
       keyUsage: ['digitalSignature'],
       extKeyUsage: ['clientAuth'],
-      allowedKeys: [{ kind: 'ec', curves: ['P-256', 'P-384'] }, { kind: 'ed25519' }, { kind: 'rsa', minBits: 2048 }],
+      allowedKeys: [...STANDARD_KEY_RULES],
       requireCommonName: false,
-      names: {
-        allowAnyName: true,
-        allowedDomains: [],
-        allowSubdomains: false,
-        allowBareDomains: false,
-        allowGlobDomains: false,
-        allowIpSans: true,
-        allowedUriSans: ['*'],
-        allowEmailSans: true,
-      },
+      names: { ...ANY_NAME_POLICY, allowedUriSans: [...ANY_NAME_POLICY.allowedUriSans] },
     },
     auth: { methods: ['otp', 'mtls'], basicUsers: [], trustAnchors: [] },
     reenroll: { windowSeconds: null, revokeSuperseded: false },

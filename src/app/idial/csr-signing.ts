@@ -5,7 +5,7 @@
  */
 import { invalid } from '../../domain/errors.js';
 import type { EventMetadata } from '../../eventstore/port.js';
-import { ANY_NAME_POLICY, type KeyRule } from '../../domain/issuance-policy.js';
+import { ANY_NAME_POLICY, STANDARD_KEY_RULES } from '../../domain/issuance-policy.js';
 import { pemToDer } from '../../crypto/pem.js';
 import { CryptoInputError } from '../../crypto/errors.js';
 import type { Core } from '../../core.js';
@@ -26,7 +26,6 @@ export class NotImplementedError extends Error {
 const PROTOCOLS = ['internal', 'est', 'cmp'] as const;
 type Protocol = (typeof PROTOCOLS)[number];
 const DAY = 86_400;
-const ALLOWED_KEYS: KeyRule[] = [{ kind: 'ec', curves: ['P-256', 'P-384'] }, { kind: 'ed25519' }, { kind: 'rsa', minBits: 2048 }];
 
 interface SignRequest {
   csrDer: Uint8Array;
@@ -74,7 +73,7 @@ export class CsrSigning {
         throw new NotImplementedError('pki_protocol "cmp" is not implemented yet; use "internal" or "est"');
       case 'est': {
         const upstream = request.estId ?? this.defaultUpstream();
-        return (await this.enroller.enroll({ upstream, csrDer: request.csrDer, allowedKeys: ALLOWED_KEYS, profile, metadata })).certDer;
+        return (await this.enroller.enroll({ upstream, csrDer: request.csrDer, allowedKeys: [...STANDARD_KEY_RULES], profile, metadata })).certDer;
       }
       case 'internal': {
         const issued = await this.issuance.issueFromCsr({ csrDer: request.csrDer, issuer: this.issuance.issuer('default'), policy: this.policy(usage, profile), profile, metadata });
@@ -90,7 +89,7 @@ export class CsrSigning {
       backdateSeconds: 60,
       keyUsage: usage === 'server' ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature'],
       extKeyUsage: [usage === 'server' ? 'serverAuth' : 'clientAuth'],
-      allowedKeys: ALLOWED_KEYS,
+      allowedKeys: [...STANDARD_KEY_RULES],
       requireCommonName: false,
       names: ANY_NAME_POLICY,
     };

@@ -19,7 +19,7 @@ import { parseSpki } from '../../crypto/public-key.js';
 import { randomSerialHex } from '../../crypto/serial.js';
 import type { IssuerRow, KeyRow } from '../../../projections/issuers.js';
 import { issuerCanIssue } from '../issuance.js';
-import { aiaUrls, caTtls, findIssuer, resolveIssuer, resolveKey, type PkiContext } from './context.js';
+import { aiaUrls, caTtls, findIssuer, pkiKeys, resolveIssuer, resolveKey, type PkiContext } from './context.js';
 import { IssuerAdmin } from './issuer-admin.js';
 import { generationType, KeyAdmin } from './key-admin.js';
 import { signCertificateWithKey, signCsrWithKey } from './key-signing.js';
@@ -247,6 +247,6 @@ export class CaService {
   /** DELETE root: every issuer, then every key. The events stay; the mount has no CA until one is generated or imported. */
   async deleteAll(metadata: EventMetadata): Promise<void> {
     for (const issuer of this.ctx.core.queries.issuers.list()) await this.issuers.delete(issuer.issuerId, metadata);
-    for (const key of this.ctx.core.queries.issuers.keys()) await this.keys.delete(key.keyId, metadata);
+    for (const key of pkiKeys(this.ctx)) await this.keys.delete(key.keyId, metadata);
   }
 }

@@ -2,6 +2,7 @@
  * What the OpenBao-compatible PKI services share: the core, the signing pool, the PKI read models, and the
  * lookups every endpoint needs (issuer and key references resolve "default", an id or a name, as in OpenBao).
  */
+import { AUDIT_KEY_ID } from '../../audit/audit-key.js';
 import type { Decider } from '../../domain/decider.js';
 import { invalid } from '../../domain/errors.js';
 import { expandUrlTemplates } from '../../domain/pki-config.js';
@@ -84,7 +85,17 @@ export function defaultKeyId(ctx: PkiContext): string | undefined {
   return findIssuer(ctx, 'default')?.keyId ?? undefined;
 }
 
-export function findKey(ctx: PkiContext, ref: string): KeyRow | undefined {
+/** The audit log's signing key shares the keys read model but is Signet's own, not the PKI mount's. */
+export function isPkiKey(key: KeyRow): boolean {
+  return key.keyId !== AUDIT_KEY_ID;
+}
+
+/** The mount's keys (the audit key left out). */
+export function pkiKeys(ctx: PkiContext): KeyRow[] {
+  return ctx.core.queries.issuers.keys().filter(isPkiKey);
+}
+
+function anyKey(ctx: PkiContext, ref: string): KeyRow | undefined {
   const keys = ctx.core.queries.issuers;
   if (!ref || ref === 'default') {
     const id = defaultKeyId(ctx);
@@ -93,9 +104,19 @@ export function findKey(ctx: PkiContext, ref: string): KeyRow | undefined {
   return keys.key(ref) ?? keys.keys().find((k) => k.name === ref);
 }
 
+/** A mount key by id, name or "default"; the audit key is not found. */
+export function findKey(ctx: PkiContext, ref: string): KeyRow | undefined {
+  const key = anyKey(ctx, ref);
+  return key && isPkiKey(key) ? key : undefined;
+}
+
+export const unknownKey = (ref: string) => invalid('unknown_key', `unable to find PKI key for reference: ${ref || 'default'}`);
+
+/** A mount key to use or change; naming the audit key is refused with its own reason. */
 export function resolveKey(ctx: PkiContext, ref: string): KeyRow {
-  const key = findKey(ctx, ref);
-  if (!key) throw invalid('unknown_key', `unable to find PKI key for reference: ${ref || 'default'}`);
+  const key = anyKey(ctx, ref);
+  if (key && !isPkiKey(key)) throw invalid('reserved_key', `key ${ref} is Signet's audit log signing key; it cannot be used or managed through the PKI API`);
+  if (!key) throw unknownKey(ref);
   return key;
 }
 

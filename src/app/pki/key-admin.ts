@@ -13,7 +13,7 @@ import { wrapPrivateKey } from '../../crypto/keywrap.js';
 import { readPrivateKeys, samePublicKey } from '../../crypto/private-key.js';
 import { createSigner } from '../../crypto/signer.js';
 import type { KeyRow } from '../../../projections/issuers.js';
-import { checkNewName, defaultKeyId, recordAndWait, resolveKey, type PkiContext } from './context.js';
+import { checkNewName, defaultKeyId, pkiKeys, recordAndWait, resolveKey, type PkiContext } from './context.js';
 
 /** OpenBao's generation types: `kms` needs a managed-key backend Signet does not have. */
 export type GenerationType = 'internal' | 'exported' | 'existing' | 'kms';
@@ -58,7 +58,7 @@ export class KeyAdmin {
 
   /** A stored key with the same public key, if any. */
   findByPublicKey(spkiDer: Uint8Array): KeyRow | undefined {
-    return this.ctx.core.queries.issuers.keys().find((k) => samePublicKey(Buffer.from(k.spki, 'base64'), spkiDer));
+    return pkiKeys(this.ctx).find((k) => samePublicKey(Buffer.from(k.spki, 'base64'), spkiDer));
   }
 
   /** Imports a PKCS#8 key; an already stored key (same public key) is returned as it is. */

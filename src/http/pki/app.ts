@@ -7,6 +7,7 @@ import Koa from 'koa';
 import type { Core } from '../../core.js';
 import { createPkiServices, type PkiServices } from '../../app/pki/services.js';
 import { errorMiddleware, jsonErrorBody } from '../errors.js';
+import { requestMetrics } from '../middleware/metrics.js';
 import { Authorizer } from './auth.js';
 import type { RevocationService } from '../../app/revocation/revocation-service.js';
 import { openBaoDispatcher, openBaoErrors, openBaoMetadata, type DispatchOptions } from './dispatch.js';
@@ -102,6 +103,7 @@ export function buildApiApp(deps: ApiDeps): Koa {
   const services = createPkiServices(deps.core);
   services.tidy.startAutoTidy();
   const app = new Koa();
+  app.use(requestMetrics(deps.core.metrics, 'api'));
   app.use(errorMiddleware(jsonErrorBody, deps.core.logger));
   if (deps.revocation) app.use(legacyCrlMiddleware(deps.revocation, deps.core.logger));
   app.use(openBaoApi(deps.core, services));

@@ -75,17 +75,24 @@ function parseJsonObject(text: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** OpenBao reads POST bodies as JSON unless they are declared form-encoded and do not look like JSON. */
-async function bodyData(ctx: Koa.Context, operation: Operation): Promise<Record<string, unknown>> {
-  if (operation === 'patch' && mediaType(ctx) !== 'application/merge-patch+json') {
-    throw new HttpError(415, `PATCH requires Content-Type of application/merge-patch+json, provided ${mediaType(ctx) || '(none)'}`);
-  }
-  const text = (await readBody(ctx, BODY_LIMIT)).toString('utf8');
+/**
+ * A request body the way OpenBao reads it: JSON whatever the content type (curl's default form type included),
+ * unless declared form-encoded and not looking like JSON; an empty body is no fields.
+ */
+export async function readOpenBaoBody(ctx: Koa.Context, limit = BODY_LIMIT): Promise<Record<string, unknown>> {
+  const text = (await readBody(ctx, limit)).toString('utf8');
   if (text.trim() === '') return {};
   if (mediaType(ctx) === 'application/x-www-form-urlencoded' && !/^\s*[[{]/.test(text)) {
     return Object.fromEntries(new URLSearchParams(text));
   }
   return parseJsonObject(text);
+}
+
+async function bodyData(ctx: Koa.Context, operation: Operation): Promise<Record<string, unknown>> {
+  if (operation === 'patch' && mediaType(ctx) !== 'application/merge-patch+json') {
+    throw new HttpError(415, `PATCH requires Content-Type of application/merge-patch+json, provided ${mediaType(ctx) || '(none)'}`);
+  }
+  return readOpenBaoBody(ctx);
 }
 
 function isRaw(result: EnvelopeResult | RawResult): result is RawResult {
@@ -152,6 +159,8 @@ export function openBaoDispatcher(table: MountTable, authorizer: Authorizer, opt
     const route = table.match(mount, relative);
     const open = table.isUnauthenticated(mount, relative, operation);
     if (options.publicOnly && (!open || (operation !== 'read' && operation !== 'list'))) return next();
+    // The request metrics' route label: the pattern, never the raw path (routers behind name their own).
+    if (route) ctx.state.routeTemplate = `/v1/${mount.prefix}/${route.spec.pattern}`;
     const secret = presentedToken(ctx);
     const aclPath = operation === 'list' ? `${path}/` : path;
     const capability = route ? requiredCapability(operation, route.spec, route.params) : operation === 'update' ? 'update' : operation;

@@ -17,8 +17,8 @@ import { normalizeSerial } from '../../app/pki/pem-input.js';
 import type { ExternalCrlInput, RawExtensionInput, RevocationService } from '../../app/revocation/revocation-service.js';
 import { HttpError } from '../errors.js';
 import type { Logger } from '../../app/logger.js';
-import { openBaoErrors } from './dispatch.js';
-import { readBody, readJson, requireMediaType } from '../middleware/body.js';
+import { openBaoErrors, readOpenBaoBody } from './dispatch.js';
+import { readBody, requireMediaType } from '../middleware/body.js';
 
 const PKIX_CRL = 'application/pkix-crl';
 const PEM = 'application/x-pem-file';
@@ -109,6 +109,7 @@ export function revocationReadRoutes(service: RevocationService): Router {
 export function ocspGetMiddleware(service: RevocationService): Koa.Middleware {
   return async (ctx, next) => {
     if (ctx.method !== 'GET' || !ctx.path.startsWith(OCSP_PREFIX)) return next();
+    ctx.state.routeTemplate = `${OCSP_PREFIX}:request`;
     const request = ocspGetRequest(ctx.path, OCSP_PREFIX);
     sendOcsp(ctx, request ? await service.ocsp.respond(request) : { der: ocspStatusResponse('malformedRequest'), status: 'malformedRequest' });
   };
@@ -125,6 +126,7 @@ export function legacyCrlMiddleware(service: RevocationService, logger: Logger):
   return (ctx, next) => {
     const kind = ctx.method === 'GET' ? LEGACY_CRL_PATHS[ctx.path] : undefined;
     if (!kind) return next();
+    ctx.state.routeTemplate = ctx.path;
     return errors(ctx, async () => sendCrl(ctx, (await service.crl('default', kind)).der, 'legacy-json'));
   };
 }
@@ -252,7 +254,7 @@ export function revocationAdminRoutes(service: RevocationService, metadata: (ctx
   const router = new Router({ prefix: '/v1/pki' });
   router.get('/config/crl', (ctx) => envelope(ctx, configData(service.config().config)));
   router.post('/config/crl', async (ctx) => {
-    const config = await service.updateConfig(crlConfigChanges(await readJson(ctx)), metadata(ctx));
+    const config = await service.updateConfig(crlConfigChanges(await readOpenBaoBody(ctx)), metadata(ctx));
     envelope(ctx, configData(config));
   });
   router.get('/crl/rotate', async (ctx) => {
@@ -264,7 +266,7 @@ export function revocationAdminRoutes(service: RevocationService, metadata: (ctx
     envelope(ctx, { success: true });
   });
   router.post('/issuer/:ref/sign-revocation-list', async (ctx) => {
-    const body = await readJson(ctx, MAX_SIGN_BODY);
+    const body = await readOpenBaoBody(ctx, MAX_SIGN_BODY);
     const format = crlFormat(body);
     const revoked = listOf(body.revoked_certs, 'revoked_certs').map((r) => {
       const serialText = String(r.serial_number ?? '');
@@ -277,7 +279,7 @@ export function revocationAdminRoutes(service: RevocationService, metadata: (ctx
     sendSignedCrl(ctx, der, format);
   });
   router.post('/issuer/:ref/resign-crls', async (ctx) => {
-    const body = await readJson(ctx, MAX_SIGN_BODY);
+    const body = await readOpenBaoBody(ctx, MAX_SIGN_BODY);
     const format = crlFormat(body);
     const der = await service.resignCrls(String(ctx.params.ref), { ...externalCrlInput(body, metadata(ctx)), crlsDer: crlsOf(body.crls) });
     sendSignedCrl(ctx, der, format);

@@ -7,11 +7,13 @@ import Koa from 'koa';
 import type { Core } from '../../core.js';
 import type { RevocationService } from '../../app/revocation/revocation-service.js';
 import { errorMiddleware, jsonErrorBody } from '../errors.js';
+import { requestMetrics } from '../middleware/metrics.js';
 import { openBaoApi, revocationMiddleware } from '../pki/app.js';
 import { legacyCrlMiddleware } from '../pki/revocation-routes.js';
 
 export function buildPublicApp(core: Core, revocation?: RevocationService): Koa {
   const app = new Koa();
+  app.use(requestMetrics(core.metrics, 'public'));
   app.use(errorMiddleware(jsonErrorBody, core.logger));
   if (revocation) app.use(legacyCrlMiddleware(revocation, core.logger));
   app.use(openBaoApi(core, undefined, { publicOnly: true }));

@@ -7,7 +7,7 @@ import { keySpecFor } from '../../../domain/role.js';
 import type { PkiServices } from '../../../app/pki/services.js';
 import { ALL_USAGES, type IssuerChanges } from '../../../app/pki/issuer-admin.js';
 import { generationType } from '../../../app/pki/key-admin.js';
-import { defaultKeyId, findIssuer, resolveIssuer, resolveKey } from '../../../app/pki/context.js';
+import { defaultKeyId, findIssuer, findKey, pkiKeys, resolveIssuer, resolveKey, unknownKey } from '../../../app/pki/context.js';
 import { toHex } from '../../../crypto/bytes.js';
 import { keyIdentifier } from '../../../crypto/public-key.js';
 import type { IssuerRow, KeyRow } from '../../../../projections/issuers.js';
@@ -145,7 +145,7 @@ export function managePaths(services: PkiServices): PathSpec[] {
       fields: PAGING_FIELDS,
       operations: {
         list: ({ data }) => {
-          const all = ctx.core.queries.issuers.keys();
+          const all = pkiKeys(ctx);
           return listResponse(
             all.map((k) => k.keyId),
             data,
@@ -180,7 +180,12 @@ export function managePaths(services: PkiServices): PathSpec[] {
       pattern: 'key/:key_ref',
       fields: { key_name: { type: 'string' } },
       operations: {
-        read: ({ params }) => ({ data: keyData(resolveKey(ctx, params.key_ref)) }),
+        read: ({ params }) => {
+          // The audit key reads as absent; using or changing it is refused by resolveKey with its reason.
+          const key = findKey(ctx, params.key_ref);
+          if (!key) throw unknownKey(params.key_ref);
+          return { data: keyData(key) };
+        },
         update: async ({ params, data, metadata }) => ({ data: keyData(await keys.rename(params.key_ref, data.string('key_name'), metadata)) }),
         delete: async ({ params, metadata }) => {
           const warnings = await keys.delete(params.key_ref, metadata);
