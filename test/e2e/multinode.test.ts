@@ -1,5 +1,5 @@
 /**
- * Two Signet processes sharing one event log (SQLite file here; the same properties hold on KurrentDB) behave as
+ * Two Signet processes sharing one event log (a SQLite file, or the KurrentDB server in SIGNET_TEST_KURRENTDB) behave as
  * one CA: one bootstrap, unique serials, an OTP consumed exactly max_uses times across nodes, a revoke on one node
  * visible in the other's OCSP and CRL, and identical read models once quiet.
  */
@@ -30,7 +30,9 @@ const until = async (check: () => Promise<boolean>, timeoutMs: number, what: str
 describe('two nodes, one event log', { timeout: 240_000 }, () => {
   const dir = tempDir('signet-multinode-');
   const rootToken = `sgn_${randomBytes(24).toString('base64url')}`;
-  const shared = { SIGNET_EVENTSTORE: join(dir, 'events.db'), SIGNET_KEK: randomBytes(32).toString('base64'), SIGNET_ROOT_TOKEN: rootToken };
+  // With SIGNET_TEST_KURRENTDB set, the same properties are checked against that KurrentDB/EventStoreDB server
+  // (use a fresh server: the nodes bootstrap a CA in it).
+  const shared = { SIGNET_EVENTSTORE: process.env.SIGNET_TEST_KURRENTDB ?? join(dir, 'events.db'), SIGNET_KEK: randomBytes(32).toString('base64'), SIGNET_ROOT_TOKEN: rootToken };
   let nodes: NodeProcess[] = [];
   let ca = '';
 
