@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { customGraphqlEndpoint, enrollViaEst, graphqlEndpoint, httpsRequest, rootCa, tokenWithPolicy, type GraphqlClient, type GraphqlResponse } from '../support/graphql.js';
@@ -195,8 +195,10 @@ describe('GraphQL auth, errors and limits', () => {
       return custom.client;
     }
 
+    let dir: string;
+
     before(async () => {
-      const dir = tempDir('signet-gql-ops-');
+      dir = tempDir('signet-gql-ops-');
       const file = join(dir, 'operations.json');
       writeFileSync(file, JSON.stringify({ [hash]: persistedQuery }));
       client = await endpointWith({ introspection: true, graphiql: true, persistedOperations: file });
@@ -205,6 +207,7 @@ describe('GraphQL auth, errors and limits', () => {
 
     after(async () => {
       for (const close of closers) await close();
+      rmSync(dir, { recursive: true, force: true });
     });
 
     test('introspection answers, and GraphiQL is served to browsers', async () => {

@@ -3,9 +3,9 @@
  * statuses, the depth and complexity limits (against the real schema), and the `[graphql]` configuration.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { GraphQLError, parse, specifiedRules, validate } from 'graphql';
 import { createSchema } from 'graphql-yoga';
 import { loadConfig } from '../../src/config/config.js';
@@ -124,6 +124,7 @@ describe('query limits', () => {
 describe('[graphql] configuration', () => {
   test('defaults keep introspection and GraphiQL off; signet.toml turns them on and sets the limits', () => {
     const dir = tempDir('signet-gql-config-');
+    after(() => rmSync(dir, { recursive: true, force: true }));
     const defaults = loadConfig({ SIGNET_DATA_DIR: dir }, dir).graphql;
     assert.deepEqual(
       { introspection: defaults.introspection, graphiql: defaults.graphiql, persistedOnly: defaults.persistedOnly },
