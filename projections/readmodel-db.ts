@@ -8,10 +8,11 @@ export type ReadModelDb = Database.Database;
 export function openReadModelDb(file: string): ReadModelDb {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
+  // First, so that several processes opening one file at once (CLI commands beside the server) wait, not fail.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   // Read models are derived data: a crash loses at most what the checkpoint also loses, and replay restores it.
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
   db.exec(`CREATE TABLE IF NOT EXISTS projection_checkpoints (
     name TEXT PRIMARY KEY,
     version INTEGER NOT NULL,

@@ -98,7 +98,7 @@ export class ProjectionRunner {
         write.run(projection.name, projection.version, position);
         this.checkpoints.set(projection.name, position);
       }
-    })();
+    }).immediate(); // take the write lock first: a deferred read-then-write fails at once when another process wrote
     this.applied = Math.min(...this.checkpoints.values(), Number.MAX_SAFE_INTEGER);
     if (this.projections.length === 0) this.applied = 0;
   }
