@@ -9,20 +9,18 @@
  * Server CPU (cores, all threads) and peak RSS are read from /proc; the client's own CPU is reported beside them.
  * Usage: npm run bench:est [-- --quick] [-- --profile]   (knobs: load/settings.ts and load/README.md)
  */
-import { loadavg } from 'node:os';
 import { openLoop, type ConnectionMode } from './load-client.js';
 import { measureRun, type LoadResult } from './measure.js';
 import { EST_AUTHS, enrolledCertificate, estAgent, estClosedRun, estSender, prepareEst, type EstAuth, type EstTargets } from './est-client.js';
-import { writePlot } from './plot.js';
 import { printResults } from './report.js';
-import { CONCURRENCIES, csrPool, describeRun, profileArgs, QUICK, SECONDS, writeResultFile } from './settings.js';
+import { CONCURRENCIES, csrPool, describeRun, loadAverage, profileArgs, QUICK, SECONDS, writeResultFile, writeResultPlot } from './settings.js';
 import { startSignet } from './signet-process.js';
 
 const OPEN_LOOP_SOCKETS = 256;
+const OVERLOAD_SOCKETS = 1024;
 const PARTS = ['otp', 'basic', 'mtls', 'new-connection', 'resumption', 'open-loop', 'overload'] as const;
 /** BENCH_PARTS=otp,mtls runs only those parts (open-loop and overload need otp for their rate). */
 const SELECTED = new Set(process.env.BENCH_PARTS?.split(',') ?? PARTS);
-const OVERLOAD_SOCKETS = 1024;
 
 async function estOpenRun(targets: EstTargets, bodies: Buffer[], rate: number, label: string, sockets: number): Promise<LoadResult> {
   const agent = estAgent(targets, 'otp', 'keep-alive', sockets);
@@ -45,10 +43,8 @@ async function validate(targets: EstTargets, bodies: Buffer[]): Promise<void> {
   }
 }
 
-const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
-
 async function main() {
-  console.error(`load average before: ${load()}`);
+  console.error(`load average before: ${loadAverage()}`);
   const { estBodies } = csrPool('est-device');
   const signet = await startSignet({ nodeArgs: profileArgs() });
   const results: LoadResult[] = [];
@@ -79,19 +75,19 @@ async function main() {
       console.error(`  overload: accepted per second ${overload.okBySecond.join(', ')}`);
     }
 
-    printResults(`EST simpleenroll, signet serve in its own process (${describeRun()}); load average after: ${load()}`, results);
-    writeResultFile('est-burst.json', { date: new Date().toISOString(), loadAverage: loadavg(), results });
-    writePlot(`${import.meta.dirname}/results/est-burst.svg`, 'Signet EST simpleenroll (P-256), closed loop', [
-      ...(keepAlive.length ? [{ name: 'OTP, keep-alive', points: keepAlive }] : []),
-      ...(basic.length > 1 ? [{ name: 'Basic, keep-alive', points: basic }] : []),
-      ...(mtls.length > 1 ? [{ name: 'mTLS, keep-alive', points: mtls }] : []),
-      ...(fresh.length ? [{ name: 'OTP, new TLS connection per request', points: fresh }] : []),
-      ...(resumed.length ? [{ name: 'OTP, TLS resumption per request', points: resumed }] : []),
+    printResults(`EST simpleenroll, signet serve in its own process (${describeRun()}); load average after: ${loadAverage()}`, results);
+    writeResultFile('est-burst.json', { date: new Date().toISOString(), loadAverage: loadAverage(), results });
+    writeResultPlot('est-burst.svg', 'Signet EST simpleenroll (P-256), closed loop', [
+      { name: 'OTP, keep-alive', points: keepAlive },
+      { name: 'Basic, keep-alive', points: basic.length > 1 ? basic : [] },
+      { name: 'mTLS, keep-alive', points: mtls.length > 1 ? mtls : [] },
+      { name: 'OTP, new TLS connection per request', points: fresh },
+      { name: 'OTP, TLS resumption per request', points: resumed },
     ]);
   } finally {
     await signet.stop();
   }
-  console.error(`load average after: ${load()}`);
+  console.error(`load average after: ${loadAverage()}`);
 }
 
 await main();

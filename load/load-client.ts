@@ -60,11 +60,13 @@ export type ConnectionMode = 'keep-alive' | 'new-connection' | 'resumption';
 /**
  * An agent per connection mode: keep-alive reuses `maxSockets` connections; new-connection makes a full handshake
  * per request (no session cache); resumption makes a new connection per request but offers the agent's cached
- * TLS session (ticket), as a returning device would.
+ * TLS session (ticket), as a returning device would. `measureRun` reports how many connections a run opened.
  */
 export function agentFor(mode: ConnectionMode, maxSockets: number, tls: AgentOptions): Agent {
   if (mode === 'keep-alive') return new Agent({ ...tls, keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
-  return new Agent({ ...tls, keepAlive: false, maxSockets, maxCachedSessions: mode === 'resumption' ? 100 : 0 });
+  // keepAlive false with unlimited sockets is what makes node send `Connection: close`; with a socket limit, a request
+  // queued behind the limit would be handed a finished request's socket. The closed loop bounds concurrency itself.
+  return new Agent({ ...tls, keepAlive: false, maxSockets: Infinity, maxCachedSessions: mode === 'resumption' ? 100 : 0 });
 }
 
 function collector(startedAt: number) {

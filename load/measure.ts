@@ -8,6 +8,8 @@ export interface LoadResult extends BenchResult {
   resumed: number;
   newConnections: number;
   okBySecond: number[];
+  /** Server CPU per successful answer, ms: less sensitive than the rate to other processes sharing the cores. */
+  serverCpuMsPerOk: number;
 }
 
 export async function measureRun(serverPid: number, scenario: string, concurrency: number, run: () => Promise<RunStats>): Promise<LoadResult> {
@@ -30,9 +32,10 @@ export async function measureRun(serverPid: number, scenario: string, concurrenc
     resumed: stats.resumed,
     newConnections: stats.newConnections,
     okBySecond: stats.okBySecond,
+    serverCpuMsPerOk: stats.ok ? (server.cores * stats.seconds * 1000) / stats.ok : NaN,
   };
   console.error(
-    `  ${scenario} @${concurrency}: ${Math.round(result.perSecond)}/s p99 ${result.p99.toFixed(1)} ms, errors ${errors}, server ${server.cores.toFixed(2)} cores ${Math.round(server.peakRssMb)} MB, client ${stats.clientCores.toFixed(2)} cores` +
+    `  ${scenario} @${concurrency}: ${Math.round(result.perSecond)}/s p99 ${result.p99.toFixed(1)} ms, errors ${errors}, server ${server.cores.toFixed(2)} cores (${result.serverCpuMsPerOk.toFixed(2)} ms CPU each) ${Math.round(server.peakRssMb)} MB, client ${stats.clientCores.toFixed(2)} cores` +
       (stats.newConnections > concurrency ? `, ${stats.newConnections} connections (${stats.resumed} resumed)` : ''),
   );
   for (const [status, body] of Object.entries(stats.errorSamples)) console.error(`    first ${status} answer: ${body.trim()}`);

@@ -5,13 +5,11 @@
  * rate. Same client, report and knobs as bench:est.
  * Usage: npm run bench:openbao [-- --quick] [-- --profile]
  */
-import { loadavg } from 'node:os';
 import { derToPem } from '../src/crypto/pem.js';
 import { agentFor, closedLoop, openLoop, post, type Send } from './load-client.js';
 import { measureRun, type LoadResult } from './measure.js';
-import { writePlot } from './plot.js';
 import { printResults } from './report.js';
-import { CONCURRENCIES, csrPool, describeRun, profileArgs, SECONDS, writeResultFile } from './settings.js';
+import { CONCURRENCIES, csrPool, describeRun, loadAverage, profileArgs, SECONDS, writeResultFile, writeResultPlot } from './settings.js';
 import { startSignet, type SignetProcess } from './signet-process.js';
 
 const WARMUP_SECONDS = 0.3;
@@ -42,10 +40,8 @@ async function closedRun(signet: SignetProcess, label: string, path: string, bod
   }
 }
 
-const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
-
 async function main() {
-  console.error(`load average before: ${load()}`);
+  console.error(`load average before: ${loadAverage()}`);
   const { ders } = csrPool('bao-device');
   const signBodies = ders.map((der) => Buffer.from(JSON.stringify({ csr: derToPem(der, 'CERTIFICATE REQUEST') })));
   const issueBodies = ders.map((_, i) => Buffer.from(JSON.stringify({ common_name: `bao-issued-${i}.devices.example` })));
@@ -66,16 +62,16 @@ async function main() {
       results.push(await measureRun(signet.pid, `OpenBao sign/:role, open loop ${share * 100} % (${Math.round(max * share)}/s offered)`, 256, () => openLoop(send, max * share, SECONDS * 2)));
       agent.destroy();
     }
-    printResults(`OpenBao PKI API, signet serve in its own process (${describeRun()}); load average after: ${load()}`, results);
-    writeResultFile('openbao.json', { date: new Date().toISOString(), loadAverage: loadavg(), results });
-    writePlot(`${import.meta.dirname}/results/openbao.svg`, 'Signet OpenBao PKI API (P-256), closed loop, keep-alive', [
+    printResults(`OpenBao PKI API, signet serve in its own process (${describeRun()}); load average after: ${loadAverage()}`, results);
+    writeResultFile('openbao.json', { date: new Date().toISOString(), loadAverage: loadAverage(), results });
+    writeResultPlot('openbao.svg', 'Signet OpenBao PKI API (P-256), closed loop, keep-alive', [
       { name: 'sign/:role (CSR)', points: sign },
       { name: 'issue/:role (server keygen)', points: issue },
     ]);
   } finally {
     await signet.stop();
   }
-  console.error(`load average after: ${load()}`);
+  console.error(`load average after: ${loadAverage()}`);
 }
 
 await main();

@@ -8,17 +8,16 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { derToPem } from '../src/crypto/pem.js';
 import { estClosedRun, prepareEst } from './est-client.js';
 import { agentFor, closedLoop, post, type Send } from './load-client.js';
 import { measureRun, type LoadResult } from './measure.js';
-import { writePlot } from './plot.js';
 import { printResults } from './report.js';
-import { CONCURRENCIES, csrPool, describeRun, SECONDS, writeResultFile } from './settings.js';
+import { CONCURRENCIES, csrPool, describeRun, loadAverage, SECONDS, writeResultFile, writeResultPlot } from './settings.js';
 import { startSignet } from './signet-process.js';
 
 const WARMUP_SECONDS = 0.3;
@@ -80,6 +79,17 @@ function freePort(): Promise<number> {
   });
 }
 
+function accepting(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 interface Cfssl {
   child: ChildProcess;
   url: URL;
@@ -98,10 +108,8 @@ async function serveCfssl(dir: string, dbConfig?: string): Promise<Cfssl> {
     await exited;
   };
   const url = new URL(`https://127.0.0.1:${port}/api/v1/cfssl/sign`);
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) break;
-    const ready = await new Promise<boolean>((resolve) => createServer().listen(port, '127.0.0.1').once('error', () => resolve(true)).once('listening', function (this: ReturnType<typeof createServer>) { this.close(() => resolve(false)); }));
-    if (ready) return { child, url, stop };
+  for (let i = 0; i < 100 && child.exitCode === null; i++) {
+    if (await accepting(port)) return { child, url, stop };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await stop();
@@ -127,11 +135,10 @@ async function cfsslSeries(cfssl: Cfssl, caPem: string, bodies: Buffer[], label:
   return series;
 }
 
-const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
 const at = (series: LoadResult[], concurrency: number) => series.find((r) => r.concurrency === concurrency) ?? series[Math.floor(series.length / 2)];
 
 async function main() {
-  console.error(`load average before: ${load()}`);
+  console.error(`load average before: ${loadAverage()}`);
   const { ders, estBodies } = csrPool('peer-device');
   const results: LoadResult[] = [];
   const skipped = ensureCfssl();
@@ -182,7 +189,7 @@ async function main() {
     await signet.stop();
   }
 
-  printResults(`Signet EST vs cfssl sign API, same client and CSR pool, HTTPS keep-alive (${describeRun()}); load average after: ${load()}`, results);
+  printResults(`Signet EST vs cfssl sign API, same client and CSR pool, HTTPS keep-alive (${describeRun()}); load average after: ${loadAverage()}`, results);
   const ratios: Record<string, number> = {};
   if (noDb.length) {
     const signetAt = at(est, COMPARE_AT);
@@ -192,12 +199,13 @@ async function main() {
       `\nAt ${signetAt.concurrency} devices: Signet EST ${Math.round(signetAt.perSecond)}/s = ${ratios.vsNoDb.toFixed(2)}× cfssl storing nothing (${Math.round(at(noDb, COMPARE_AT).perSecond)}/s), ${ratios.vsSqlite.toFixed(2)}× cfssl with SQLite (${Math.round(at(withDb, COMPARE_AT).perSecond)}/s); targets: ≥ 1× and ≥ 2.5×`,
     );
   }
-  writeResultFile('peer-cfssl.json', { date: new Date().toISOString(), loadAverage: loadavg(), ratios, results, ...(skipped ? { skipped } : {}) });
-  writePlot(`${import.meta.dirname}/results/peer-cfssl.svg`, 'Signet EST simpleenroll vs cfssl sign API (P-256, HTTPS keep-alive, closed loop)', [
+  writeResultFile('peer-cfssl.json', { date: new Date().toISOString(), loadAverage: loadAverage(), ratios, results, ...(skipped ? { skipped } : {}) });
+  writeResultPlot('peer-cfssl.svg', 'Signet EST simpleenroll vs cfssl sign API (P-256, HTTPS keep-alive, closed loop)', [
     { name: 'Signet EST (OTP, durable event per cert)', points: est },
-    ...(noDb.length ? [{ name: 'cfssl 1.2 sign, no database', points: noDb }, { name: 'cfssl 1.2 sign, SQLite certdb', points: withDb }] : []),
+    { name: 'cfssl 1.2 sign, no database', points: noDb },
+    { name: 'cfssl 1.2 sign, SQLite certdb', points: withDb },
   ]);
-  console.error(`load average after: ${load()}`);
+  console.error(`load average after: ${loadAverage()}`);
 }
 
 await main();

@@ -22,7 +22,7 @@ export function area(url: string, name: string): string {
   if (!url) return name.startsWith('(') ? name : '(native)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1];
-  if (url.startsWith('node:')) return url.split('/')[0].replace(/^node:internal.*/, 'node internals').replace(/^node:(?!internal)/, 'node:');
+  if (url.startsWith('node:')) return url.startsWith('node:internal') ? 'node internals' : url;
   const local = /\/(src\/[^/]+|projections|workers|bin)\//.exec(url);
   return local ? local[1] : url;
 }

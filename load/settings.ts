@@ -1,8 +1,10 @@
 /** Knobs shared by the enrollment benchmarks (EST, OpenBao API, cfssl peer), from argv and the environment. */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { makeCsrPool } from './csr-pool.js';
 import { estBody } from './est-client.js';
+import { writePlot, type PlotSeries } from './plot.js';
 
 const list = (text: string | undefined) => text?.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -33,6 +35,15 @@ export function writeResultFile(name: string, content: unknown): string {
 }
 
 export const profileArgs = (): string[] => (PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS_DIR}`] : []);
+
+/** The 1, 5 and 15 minute load averages: other processes share the cores, so every result says how busy it was. */
+export const loadAverage = (): string => loadavg().map((n) => n.toFixed(2)).join(' ');
+
+export function writeResultPlot(name: string, title: string, series: PlotSeries[]): string {
+  const path = join(RESULTS_DIR, name);
+  writePlot(path, title, series.filter((s) => s.points.length > 0));
+  return path;
+}
 
 export function describeRun(): string {
   return `${SECONDS} s per run, ${CSRS} ${KEY_TYPE} CSRs${QUICK ? ', quick' : ''}`;

@@ -66,8 +66,9 @@ export class SigningPool {
       filename: WORKER_FILE.href,
       minThreads: this.threads,
       maxThreads: this.threads,
-      // Our own queue bounds the work; Piscina only ever holds a few batches per thread.
-      maxQueue: this.threads * 4,
+      // Issue batches are bounded by our own queue; single tasks (keygen, CRL/OCSP signing) wait in Piscina's, which
+      // run() bounds to the same limit so a burst gets 503 + Retry-After, never Piscina's "queue is at limit".
+      maxQueue: this.maxQueue + this.threads * 4,
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
       workerData: { kek: Buffer.from(options.kek) },
@@ -119,6 +120,7 @@ export class SigningPool {
 
   private run(task: SignTask): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('signing pool is closed'));
+    if (this.piscina.queueSize >= this.maxQueue) return Promise.reject(new SigningQueueFullError());
     return this.piscina.run(task satisfies WorkerTask);
   }
 
