@@ -1,6 +1,7 @@
 /** One-time passwords and API tokens, looked up by the hash of the presented secret. */
 import type { Projection, RowOp } from './projection.js';
 import type { ReadModelDb } from './readmodel-db.js';
+import { statementCache, type PreparedStatements } from './statement-cache.js';
 
 export const credentialsProjection: Projection = {
   name: 'credentials',
@@ -114,40 +115,39 @@ const toTokenRow = (r: Record<string, unknown>): ApiTokenRow => ({
 });
 
 export class CredentialQueries {
-  private readonly otpByHash;
-  private readonly tokenByHash;
-  constructor(private readonly db: ReadModelDb) {
-    this.otpByHash = db.prepare('SELECT * FROM otps WHERE hash = ?');
-    this.tokenByHash = db.prepare('SELECT * FROM api_tokens WHERE hash = ?');
+  /** Prepared once per SQL text: OTP and token lookups sit on every authenticated request. */
+  private readonly statement: PreparedStatements;
+  constructor(db: ReadModelDb) {
+    this.statement = statementCache(db);
   }
 
   otpByTokenHash(hash: string): OtpRow | undefined {
-    const raw = this.otpByHash.get(hash);
+    const raw = this.statement('SELECT * FROM otps WHERE hash = ?').get(hash);
     return raw ? toOtpRow(raw as Record<string, unknown>) : undefined;
   }
 
   otp(tokenId: string): OtpRow | undefined {
-    const raw = this.db.prepare('SELECT * FROM otps WHERE token_id = ?').get(tokenId);
+    const raw = this.statement('SELECT * FROM otps WHERE token_id = ?').get(tokenId);
     return raw ? toOtpRow(raw as Record<string, unknown>) : undefined;
   }
 
   /** Tokens that can still be used at `now`. */
   activeOtps(now: Date): OtpRow[] {
-    return (this.db.prepare("SELECT * FROM otps WHERE status = 'active' AND uses < max_uses AND expires_at > ? ORDER BY issued_at").all(now.toISOString()) as Record<string, unknown>[]).map(toOtpRow);
+    return (this.statement("SELECT * FROM otps WHERE status = 'active' AND uses < max_uses AND expires_at > ? ORDER BY issued_at").all(now.toISOString()) as Record<string, unknown>[]).map(toOtpRow);
   }
 
   apiTokenByHash(hash: string): ApiTokenRow | undefined {
-    const raw = this.tokenByHash.get(hash);
+    const raw = this.statement('SELECT * FROM api_tokens WHERE hash = ?').get(hash);
     return raw ? toTokenRow(raw as Record<string, unknown>) : undefined;
   }
 
   /** Active tokens created by `accessor` (OpenBao revokes a token's children with it). */
   childTokens(accessor: string): ApiTokenRow[] {
-    return (this.db.prepare("SELECT * FROM api_tokens WHERE parent = ? AND status = 'active'").all(accessor) as Record<string, unknown>[]).map(toTokenRow);
+    return (this.statement("SELECT * FROM api_tokens WHERE parent = ? AND status = 'active'").all(accessor) as Record<string, unknown>[]).map(toTokenRow);
   }
 
   apiToken(accessor: string): ApiTokenRow | undefined {
-    const raw = this.db.prepare('SELECT * FROM api_tokens WHERE accessor = ?').get(accessor);
+    const raw = this.statement('SELECT * FROM api_tokens WHERE accessor = ?').get(accessor);
     return raw ? toTokenRow(raw as Record<string, unknown>) : undefined;
   }
 }

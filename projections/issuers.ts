@@ -1,7 +1,7 @@
 /** Issuers and keys: what the CA can sign with, which issuer is the default, and how much each issued. */
-import type Database from 'better-sqlite3';
 import type { Projection, RowOp } from './projection.js';
 import type { ReadModelDb } from './readmodel-db.js';
+import { statementCache, type PreparedStatements } from './statement-cache.js';
 import type { IssuerUrls, IssuerUsage, LeafNotAfterBehavior } from '../src/domain/issuer.js';
 import type { KeySpec } from '../src/domain/x509.js';
 
@@ -196,17 +196,10 @@ function toKeyRow(raw: Record<string, unknown>): KeyRow {
 }
 
 export class IssuerQueries {
-  private readonly statements = new Map<string, Database.Statement>();
-  constructor(private readonly db: ReadModelDb) {}
-
   /** Prepared once per SQL text: these lookups sit on the issuance path. */
-  private statement(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+  private readonly statement: PreparedStatements;
+  constructor(private readonly db: ReadModelDb) {
+    this.statement = statementCache(db);
   }
 
   list(): IssuerRow[] {
