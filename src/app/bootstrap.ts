@@ -46,9 +46,14 @@ async function waitForProjections(core: Core): Promise<void> {
   await core.runner.waitFor(await core.store.headPosition());
 }
 
+/** In the signing pool when the core has one (the server), inline otherwise (CLI commands run without a pool). */
+async function generateKey(core: Core, spec: KeySpec): Promise<{ pkcs8Der: Uint8Array; spkiDer: Uint8Array }> {
+  return core.pool ? core.pool.generateKey(spec) : (await import('../crypto/keygen.js')).generateKeyPair(spec);
+}
+
 async function newKey(core: Core, name: string, spec: KeySpec, now: Date): Promise<{ keyId: string; signer: Signer }> {
   const keyId = randomUUID();
-  const pair = core.pool ? await core.pool.generateKey(spec) : (await import('../crypto/keygen.js')).generateKeyPair(spec);
+  const pair = await generateKey(core, spec);
   const wrapped = wrapPrivateKey(pair.pkcs8Der, core.kek, keyId);
   await core.commands.handle(
     keyStream(keyId),
@@ -222,7 +227,7 @@ async function issueServerTls(core: Core, issuing: IssuerRow, now: Date): Promis
   const issuerSigner = createSigner(unwrapPrivateKey(key.wrapped, core.kek, key.keyId));
   const template = issuerTemplateFromCertificate(Buffer.from(issuing.certificate, 'base64'), issuerSigner.algorithm);
   const spec: KeySpec = { kind: 'ec', curve: 'P-256' };
-  const pair = core.pool ? await core.pool.generateKey(spec) : (await import('../crypto/keygen.js')).generateKeyPair(spec);
+  const pair = await generateKey(core, spec);
   const subject: NameAttribute[] = [
     { type: 'O', value: core.config.ca.organization },
     { type: 'CN', value: core.config.tls.serverNames[0] ?? 'localhost' },
