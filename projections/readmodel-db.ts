@@ -2,15 +2,15 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { enableWal } from '../src/sqlite/wal.js';
 
 export type ReadModelDb = Database.Database;
 
 export function openReadModelDb(file: string): ReadModelDb {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
-  // First, so that several processes opening one file at once (CLI commands beside the server) wait, not fail.
-  db.pragma('busy_timeout = 5000');
-  db.pragma('journal_mode = WAL');
+  // Several processes may open one file at once (CLI commands beside the server): they wait, not fail.
+  enableWal(db, 5000);
   // Read models are derived data: a crash loses at most what the checkpoint also loses, and replay restores it.
   db.pragma('synchronous = NORMAL');
   db.exec(`CREATE TABLE IF NOT EXISTS projection_checkpoints (

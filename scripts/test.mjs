@@ -31,9 +31,19 @@ const tools = ensureTestTools();
 console.log(`> openssl: ${tools.openssl}; python with cryptography: ${tools.python}`);
 console.log(`> ${files.length} test files`);
 
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
-  stdio: 'inherit',
-  cwd: root,
-  env: { ...process.env, SIGNET_TEST_PYTHON: tools.python, SIGNET_LOG_LEVEL: process.env.SIGNET_LOG_LEVEL ?? 'silent' },
-});
+// No run may hang: a test is cancelled after 10 minutes, a file's process exits once its tests are done even if a
+// server it started is still open, and the whole run is stopped after 45 minutes.
+const RUN_LIMIT_MS = 45 * 60_000;
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=600000', '--test-force-exit', ...files],
+  {
+    stdio: 'inherit',
+    cwd: root,
+    timeout: RUN_LIMIT_MS,
+    killSignal: 'SIGKILL',
+    env: { ...process.env, SIGNET_TEST_PYTHON: tools.python, SIGNET_LOG_LEVEL: process.env.SIGNET_LOG_LEVEL ?? 'silent' },
+  },
+);
+if (result.error) console.error(`> the test run was stopped: ${result.error.message} (limit ${RUN_LIMIT_MS / 60_000} min)`);
 process.exit(result.status ?? 1);

@@ -15,6 +15,7 @@
  * better-sqlite3 is synchronous: a flush (including its fsync) blocks the event loop while it runs.
  */
 import Database from 'better-sqlite3';
+import { enableWal } from '../sqlite/wal.js';
 import {
   EventStoreClosedError,
   type AllSubscription,
@@ -149,8 +150,7 @@ export class SqliteEventStore implements EventStore {
     const db = new Database(path);
     this.db = db;
     try {
-      db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
-      db.pragma('journal_mode = WAL');
+      enableWal(db, this.busyTimeoutMs);
       db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       // IMMEDIATE so two processes creating the schema at once wait for each other instead of failing.
       db.transaction(() => db.exec(SCHEMA)).immediate();

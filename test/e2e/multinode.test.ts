@@ -14,7 +14,7 @@ import { dumpReadModels } from '../../projections/readmodel-db.js';
 import { parseCertificate } from '../../src/crypto/certificate.js';
 import { httpsCall } from '../support/admin.js';
 import { csrPool, httpsClient, otpAuthorization, pkcs7BodyToDers } from '../support/est.js';
-import { startNode, type NodeProcess } from '../support/node-process.js';
+import { startNode, stopAllNodes, type NodeProcess } from '../support/node-process.js';
 import { tempDir } from '../support/server.js';
 import { openssl } from '../support/tools.js';
 
@@ -44,7 +44,7 @@ describe('two nodes, one event log', { timeout: 240_000 }, () => {
   });
 
   after(async () => {
-    await Promise.all(nodes.map((node) => node.stop()));
+    await stopAllNodes();
     rmSync(dir, { recursive: true, force: true });
   });
 
