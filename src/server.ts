@@ -51,7 +51,8 @@ export async function startServer(config: SignetConfig, logger: Logger): Promise
     stoppers.push(() => revocation.stop());
     const graphql = buildGraphql({ core, authorizer: apiTokenAuthorizer(core) });
     stoppers.push(() => graphql.close());
-    const idial = idialApi({ core, authorizer: apiTokenAuthorizer(core), revocation });
+    let certd: RunningCertd | undefined;
+    const idial = idialApi({ core, authorizer: apiTokenAuthorizer(core), revocation, certdConfig: () => certd?.configDir.config });
     const api = await listen('api', config.listen.api, buildApiApp({ core, revocation, mounted: [graphql.middleware, ...idial] }).callback(), tls);
     acceptListMethod(api.server);
     opened.push(api);
@@ -61,7 +62,7 @@ export async function startServer(config: SignetConfig, logger: Logger): Promise
     acceptListMethod(publicListener.server);
     opened.push(publicListener);
     core.publicBaseUrl = publicListener.url;
-    const certd = config.certd.enabled ? await startCertd(core) : undefined;
+    certd = config.certd.enabled ? await startCertd(core) : undefined;
     const listeners = { est, api, admin, public: publicListener };
     logger.info(
       { est: est.url, api: api.url, admin: admin?.url ?? 'disabled', public: publicListener.url, dataDir: config.dataDir, eventStore: core.store.kind, root: boot.ca.rootFingerprint },

@@ -11,6 +11,7 @@
  *   local_ca = { issuer = "issuing" }         # the issuer behind method "local_ca"; default: Signet's default issuer
  *   [cert_issuance.example1]
  *   method = "local_ca"                        # or "issuer" (issuer = "name or id"), "role" (role = "name"), "est"
+ *                                              # (upstream = <id of a /pki/est configuration>, or url = "https://…")
  *   expiry_days = 30                           # certd's default
  *   common_name = "device-1"                   # optional: replaces the CSR's subject
  */
@@ -24,7 +25,10 @@ export interface Principal {
   certs: string[];
 }
 
-/** certd's EST authentication keys, kept for the upstream EST issuer to come (IDIAL/RA issue). */
+/**
+ * certd's EST authentication keys: accepted so certd files load unchanged, not used. Signet enrolls upstream with
+ * the credentials and TLS trust of the EST configuration (/pki/est) the setting resolves to, kept wrapped.
+ */
 export interface EstAuthSettings {
   username?: string;
   password?: string;
@@ -41,8 +45,11 @@ export type IssuanceMethod =
   | { method: 'issuer'; issuer: string }
   /** An OpenBao role: its issuer and its rules. */
   | { method: 'role'; role: string }
-  /** An upstream EST server (certd's `method = "est"`); `url` falls back to `[cert_issuance.est] urls`. */
-  | { method: 'est'; url?: string; auth?: EstAuthSettings };
+  /**
+   * An upstream EST server (certd's `method = "est"`): Signet's EST configuration `upstream` (its /pki/est id), or
+   * the one `url` names; `url` falls back to `[cert_issuance.est] urls`.
+   */
+  | { method: 'est'; upstream?: number; url?: string; auth?: EstAuthSettings };
 
 export type CertIssuanceSetting = IssuanceMethod & {
   /** Days from issuance to expiry; certd's default is 30. */
@@ -54,6 +61,8 @@ export type CertIssuanceSetting = IssuanceMethod & {
 export interface EstDefaults {
   /** Certificate ID (or "default") → EST server URL. */
   urls: Record<string, string>;
+  /** Signet's EST configuration (/pki/est id) for settings that name neither `upstream` nor `url`. */
+  upstream?: number;
   auth?: EstAuthSettings;
   trustedCerts: string[];
 }
@@ -74,6 +83,7 @@ const certId = z.string().superRefine((value, ctx) => {
   const problem = certIdProblem(value);
   if (problem) ctx.addIssue({ code: 'custom', message: `certificate ID ${problem}` });
 });
+const upstreamId = z.number().int('must be an integer').min(1, 'must be the id of an EST configuration (/pki/est)');
 const estUrl = z.string().refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), 'must be an http(s) URL');
 
 const estAuthShape = {
@@ -103,13 +113,13 @@ const settingSchema = z.discriminatedUnion(
     z.object({ method: z.literal('local_ca'), ...common }).strict(),
     z.object({ method: z.literal('issuer'), issuer: nonEmpty, ...common }).strict(),
     z.object({ method: z.literal('role'), role: nonEmpty, ...common }).strict(),
-    z.object({ method: z.literal('est'), url: estUrl.optional(), ...estAuthShape, ...common }).strict(),
+    z.object({ method: z.literal('est'), upstream: upstreamId.optional(), url: estUrl.optional(), ...estAuthShape, ...common }).strict(),
   ],
   { error: () => 'method must be "local_ca", "issuer", "role" or "est" ("self_signed" needs aziot-keyd private keys, which Signet does not hold)' },
 );
 
 const estDefaultsSchema = z
-  .object({ urls: z.record(z.string(), estUrl).optional(), trusted_certs: z.array(nonEmpty).optional(), ...estAuthShape })
+  .object({ urls: z.record(z.string(), estUrl).optional(), upstream: upstreamId.optional(), trusted_certs: z.array(nonEmpty).optional(), ...estAuthShape })
   .strict();
 
 const fileSchema = z
@@ -143,7 +153,7 @@ function toSetting(raw: z.infer<typeof settingSchema>): CertIssuanceSetting {
         return { method: 'role' as const, role: raw.role };
       case 'est': {
         const auth = estAuth(raw);
-        return { method: 'est' as const, ...(raw.url ? { url: raw.url } : {}), ...(auth ? { auth } : {}) };
+        return { method: 'est' as const, ...(raw.upstream ? { upstream: raw.upstream } : {}), ...(raw.url ? { url: raw.url } : {}), ...(auth ? { auth } : {}) };
       }
     }
   })();
@@ -177,7 +187,7 @@ export function parseCertdConfigFile(text: string): ParsedConfigFile {
       const est = estDefaultsSchema.safeParse(value);
       if (!est.success) return { ok: false, error: describe(est.error.issues[0], ['cert_issuance', 'est']) };
       const auth = estAuth(est.data);
-      config.est = { urls: est.data.urls ?? {}, trustedCerts: est.data.trusted_certs ?? [], ...(auth ? { auth } : {}) };
+      config.est = { urls: est.data.urls ?? {}, trustedCerts: est.data.trusted_certs ?? [], ...(est.data.upstream ? { upstream: est.data.upstream } : {}), ...(auth ? { auth } : {}) };
     } else {
       const problem = certIdProblem(key);
       if (problem) return { ok: false, error: `cert_issuance: certificate ID ${JSON.stringify(key)} ${problem}` };

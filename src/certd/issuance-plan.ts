@@ -8,7 +8,7 @@ import { ANY_NAME_POLICY, STANDARD_KEY_RULES } from '../domain/issuance-policy.j
 import type { ProfilePolicy } from '../app/issuance.js';
 import type { NameAttribute } from '../domain/x509.js';
 import type { CertdConfig } from './authorization.js';
-import type { CertIssuanceSetting, EstAuthSettings } from './config-file.js';
+import type { CertIssuanceSetting, EstAuthSettings, EstDefaults } from './config-file.js';
 
 /** certd's default lifetime for locally issued certificates. */
 export const CERTD_DEFAULT_EXPIRY_DAYS = 30;
@@ -24,11 +24,23 @@ export interface RequestedIssuer {
 export type IssuancePlan =
   | { kind: 'issuer'; issuerRef: string; keyHandle?: string; setting?: CertIssuanceSetting }
   | { kind: 'role'; role: string; setting: CertIssuanceSetting }
-  | { kind: 'est'; url?: string; auth?: EstAuthSettings };
+  | { kind: 'est'; upstream?: number; url?: string; auth?: EstAuthSettings };
 
 /** certd's error text for a bad request field ("parameter "x" has an invalid value" + its cause). */
 export function invalidParameter(name: string, cause: string) {
   return invalid('invalid_parameter', `parameter "${name}" has an invalid value\ncaused by: ${cause}`);
+}
+
+/**
+ * Where an EST setting enrolls: its own `upstream` or `url`, else `[cert_issuance.est]`: this ID's URL, the default
+ * configuration (`upstream`), the default URL.
+ */
+function estTarget(certId: string, setting: { upstream?: number; url?: string }, defaults: EstDefaults | undefined): { upstream?: number; url?: string } {
+  if (setting.upstream) return { upstream: setting.upstream };
+  const url = setting.url ?? defaults?.urls[certId];
+  if (url) return { url };
+  if (defaults?.upstream) return { upstream: defaults.upstream };
+  return defaults?.urls.default ? { url: defaults.urls.default } : {};
 }
 
 /**
@@ -38,9 +50,8 @@ export function invalidParameter(name: string, cause: string) {
 export function planIssuance(certId: string, requested: RequestedIssuer | undefined, config: Pick<CertdConfig, 'issuance' | 'localCaIssuer' | 'est'>): IssuancePlan {
   const setting = config.issuance.get(certId);
   if (setting?.method === 'est') {
-    const url = setting.url ?? config.est?.urls[certId] ?? config.est?.urls.default;
     const auth = setting.auth ?? config.est?.auth;
-    return { kind: 'est', ...(url ? { url } : {}), ...(auth ? { auth } : {}) };
+    return { kind: 'est', ...estTarget(certId, setting, config.est), ...(auth ? { auth } : {}) };
   }
   if (requested) return { kind: 'issuer', issuerRef: requested.certId, keyHandle: requested.privateKeyHandle, ...(setting ? { setting } : {}) };
   if (!setting) {

@@ -33,8 +33,8 @@ export interface ExternallyIssued {
  */
 export type RoleIssuer = (request: { role: string; certId: string; csrDer: Uint8Array; ttlSeconds?: number; metadata: EventMetadata }) => Promise<ExternallyIssued>;
 
-/** Extension point: enrolling upstream over EST (certd's `method = "est"`), for the IDIAL/RA issue. */
-export type UpstreamEstIssuer = (request: { certId: string; csrDer: Uint8Array; url?: string; auth?: EstAuthSettings; metadata: EventMetadata }) => Promise<ExternallyIssued>;
+/** Extension point: enrolling upstream over EST (certd's `method = "est"`) through an EST configuration (upstream-issuer.ts). */
+export type UpstreamEstIssuer = (request: { certId: string; csrDer: Uint8Array; upstream?: number; url?: string; auth?: EstAuthSettings; metadata: EventMetadata }) => Promise<ExternallyIssued>;
 
 /** A configured issuance method this Signet cannot carry out (yet): the server's limitation, not the caller's mistake. */
 export class IssuanceMethodUnavailableError extends Error {
@@ -168,9 +168,10 @@ export class CertdService {
     switch (plan.kind) {
       case 'est': {
         if (!this.deps.upstreamEst) {
-          throw new IssuanceMethodUnavailableError(`cert "${certId}" is configured to be issued by an upstream EST server, which this Signet cannot do yet`);
+          throw new IssuanceMethodUnavailableError(`cert "${certId}" is configured to be issued by an upstream EST server, which this certd was started without`);
         }
-        return this.deps.upstreamEst({ certId, csrDer, ...(plan.url ? { url: plan.url } : {}), ...(plan.auth ? { auth: plan.auth } : {}), metadata });
+        const { kind: _kind, ...target } = plan;
+        return this.rejectingMalformedCsr(() => this.deps.upstreamEst!({ certId, csrDer, ...target, metadata }));
       }
       case 'role': {
         if (!this.deps.roleIssuer) throw new IssuanceMethodUnavailableError(`cert "${certId}" is configured to be issued under role "${plan.role}", which this Signet cannot do yet`);

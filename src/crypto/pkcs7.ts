@@ -21,6 +21,7 @@
  *   SignerInfos ::= SET OF SignerInfo
  * RFC 5652 5.1: version is 1 when there are only X.509 v3 certificates and eContentType is id-data.
  */
+import { berToDer } from './ber.js';
 import { Tag, concatBytes, contextTag, encodeExplicit, encodeOid, encodeSequence, encodeTlvOf, readSingle } from './der.js';
 import { malformed } from './errors.js';
 import { CmsContentTypeOid } from './oids.js';
@@ -76,4 +77,12 @@ export function decodeCertsOnlyPkcs7(der: Uint8Array): Uint8Array[] {
   signedData.expect(Tag.SET, 'signerInfos');
   signedData.finish('SignedData');
   return certificates;
+}
+
+/**
+ * The liberal reading for what other EST servers answer: some (libest, Cisco builds) send certs-only PKCS#7 in BER
+ * with indefinite lengths and constructed strings. Normalized to DER, then read by the strict decoder above.
+ */
+export function decodeCertsOnlyPkcs7Ber(ber: Uint8Array): Uint8Array[] {
+  return decodeCertsOnlyPkcs7(berToDer(ber));
 }

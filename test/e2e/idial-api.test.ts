@@ -15,7 +15,8 @@ import { after, before, describe, it } from 'node:test';
 import { curl, opensslCsr } from '../support/est.js';
 import { openssl } from '../support/tools.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { encodeCertsOnlyPkcs7 } from '../../src/crypto/pkcs7.js';
+import { decodeCertsOnlyPkcs7, encodeCertsOnlyPkcs7 } from '../../src/crypto/pkcs7.js';
+import { opensslStreamedSignedData, pythonBerCertsOnly } from '../support/ber.js';
 import { decodePem } from '../../src/crypto/pem.js';
 import { UpstreamService } from '../../src/app/idial/upstream-service.js';
 
@@ -227,17 +228,83 @@ describe('IDIAL sign-client-csr / sign-server-csr', () => {
       assert.equal(typeof answer.json.error, 'string');
     }
   });
+
+  it('records every refused sign request as EnrollmentRejected: endpoint, result, reason, subject and who asked', async () => {
+    const since = await server.core.store.headPosition();
+    assert.equal((await api('POST', '/pki/sign-client-csr', { body: { csr: csr('refused-cmp'), pki_protocol: 'cmp' } })).status, 501);
+    assert.equal((await api('POST', '/pki/sign-server-csr', { body: { csr: csr('refused-est'), pki_protocol: 'est' } })).status, 400);
+    assert.equal((await api('POST', '/pki/sign-server-csr', { key: 'not-a-token', body: { csr: csr('refused-key') } })).status, 401);
+    const renewInternal = await api('POST', '/pki/sign-client-csr', { body: { csr: csr('refused-renew'), certificate: readFileSync(join(dir, 'client.pem'), 'utf8') } });
+    assert.equal(renewInternal.status, 400);
+    assert.match(renewInternal.json.error, /need pki_protocol "est"/);
+    await server.core.runner.waitFor(await server.core.store.headPosition());
+    const rows = server.core.readDb
+      .prepare("SELECT type, action, result, actor, auth_method, subject, profile, reason FROM audit_events WHERE position > ? AND action LIKE 'idial_sign_%' ORDER BY position")
+      .all(since) as Record<string, string | null>[];
+    const { actor } = server.core.readDb.prepare("SELECT actor FROM audit_events WHERE type = 'CertificateIssued' AND subject = 'CN=opc-client'").get() as { actor: string };
+    assert.ok(actor, 'the successful sign recorded who asked');
+    assert.deepEqual(
+      rows.map((row) => [row.type, row.action, row.result, row.actor, row.auth_method, row.subject, row.profile]),
+      [
+        ['EnrollmentRejected', 'idial_sign_client_csr', 'not_implemented', actor, 'api_key', 'CN=refused-cmp', 'idial-client'],
+        ['EnrollmentRejected', 'idial_sign_server_csr', 'bad_request', actor, 'api_key', 'CN=refused-est', 'idial-server'],
+        ['EnrollmentRejected', 'idial_sign_server_csr', 'unauthorized', null, 'api_key', null, 'idial-server'],
+        ['EnrollmentRejected', 'idial_sign_client_csr', 'bad_request', actor, 'api_key', 'CN=refused-renew', 'idial-client'],
+      ],
+    );
+    assert.match(rows[0].reason!, /cmp.*not implemented/);
+    assert.match(rows[1].reason!, /no validated EST configuration/);
+    assert.match(rows[2].reason!, /invalid API key/);
+  });
+});
+
+/** An HTTPS server with Signet's own TLS certificate that answers every request with `handler`. */
+async function fakeUpstream(handler: (req: IncomingMessage, res: ServerResponse) => void) {
+  const fake = createHttpsServer({ key: server.boot.tls.keyPem, cert: server.boot.tls.certPem }, handler);
+  await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+  return { fake, port: (fake.address() as AddressInfo).port };
+}
+const tlschain = () => Buffer.from(encodeCertsOnlyPkcs7(decodePem(readFileSync(join(server.dataDir, 'ca/chain.pem'), 'utf8') + readFileSync(rootPem, 'utf8')).map((block) => block.der))).toString('base64');
+
+describe('IDIAL upstream answering BER (libest-style indefinite lengths)', () => {
+  it('validates and enrolls against an upstream whose /cacerts and /simpleenroll answers are BER PKCS#7', async () => {
+    // The upstream CA and the certificate it will issue, made with openssl; the answers in BER by openssl and python.
+    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'ber-ca.key'), '-out', join(dir, 'ber-ca.pem'), '-subj', '/CN=BER upstream CA', '-days', '2']);
+    const csrFile = opensslCsr(dir, 'ber-device', '/CN=ber-device');
+    openssl(['x509', '-req', '-in', csrFile, '-CA', join(dir, 'ber-ca.pem'), '-CAkey', join(dir, 'ber-ca.key'), '-CAcreateserial', '-days', '1', '-out', join(dir, 'ber-device.pem')]);
+    const caPem = readFileSync(join(dir, 'ber-ca.pem'), 'utf8');
+    const leafPem = readFileSync(join(dir, 'ber-device.pem'), 'utf8');
+    const cacerts = opensslStreamedSignedData(join(dir, 'ber-ca.pem'), join(dir, 'ber-ca.key'));
+    const enrolled = pythonBerCertsOnly(leafPem + caPem);
+    assert.deepEqual([cacerts[1], enrolled[1]], [0x80, 0x80], 'both answers use indefinite lengths');
+    const { fake, port } = await fakeUpstream((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        if (req.url?.endsWith('/simpleenroll') && body.length < 16) return void res.writeHead(400).end('not a CSR');
+        res.writeHead(200, { 'Content-Type': 'application/pkcs7-mime; smime-type=certs-only', 'Content-Transfer-Encoding': 'base64' });
+        res.end(`${(req.url?.endsWith('/cacerts') ? cacerts : enrolled).toString('base64').replace(/.{64}/g, '$&\r\n')}\r\n`);
+      });
+    });
+    try {
+      const { id } = (await api('POST', '/pki/est', { body: { ...SPEC_EXAMPLE, server: '127.0.0.1', port, tlschain: tlschain() } })).json as { id: number };
+      const validated = await api('POST', `/pki/est/validate/${id}`);
+      assert.equal(validated.status, 200, validated.text);
+      const caDer = Buffer.from(decodePem(caPem)[0].der);
+      assert.deepEqual(decodeCertsOnlyPkcs7(Buffer.from(validated.json.cacert, 'base64')).map((der) => Buffer.from(der)), [caDer], 'cacert is the BER answer re-encoded in DER');
+      const signed = await api('POST', '/pki/sign-client-csr', { body: { csr: readFileSync(csrFile, 'utf8'), pki_protocol: 'est', est_id: id } });
+      assert.equal(signed.status, 200, signed.text);
+      assert.equal(signed.json.x509, leafPem.replace(/\r\n/g, '\n'));
+      const recorded = server.core.readDb.prepare("SELECT issuer_id FROM certificates WHERE subject = 'CN=ber-device'").get() as { issuer_id: string };
+      assert.equal(recorded.issuer_id, `est-upstream-${id}`);
+    } finally {
+      fake.close();
+    }
+  });
 });
 
 describe('IDIAL upstream failures', () => {
-  /** An HTTPS server with Signet's own TLS certificate that answers every request with `handler`. */
-  async function fakeUpstream(handler: (req: IncomingMessage, res: ServerResponse) => void) {
-    const fake = createHttpsServer({ key: server.boot.tls.keyPem, cert: server.boot.tls.certPem }, handler);
-    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
-    return { fake, port: (fake.address() as AddressInfo).port };
-  }
-  const tlschain = () => Buffer.from(encodeCertsOnlyPkcs7(decodePem(readFileSync(join(server.dataDir, 'ca/chain.pem'), 'utf8') + readFileSync(rootPem, 'utf8')).map((block) => block.der))).toString('base64');
-
   it('a garbage /cacerts answer fails validation with 502 naming it', async () => {
     const { fake, port } = await fakeUpstream((_req, res) => res.end('hello, I am not EST'));
     try {

@@ -135,7 +135,7 @@ describe('IDIAL validation against an upstream Signet', () => {
 describe('Signet as RA: certificates from the upstream CA', () => {
   let id: number;
   before(async () => {
-    id = await create({ description: 'RA upstream' });
+    id = await create({ description: 'RA upstream', server: 'localhost' });
     assert.equal((await call(ra, 'POST', `/pki/est/validate/${id}`)).status, 200);
   });
 
@@ -156,6 +156,47 @@ describe('Signet as RA: certificates from the upstream CA', () => {
     assert.ok(remote, 'the upstream recorded the certificate it issued');
     const remoteAudit = rows<{ actor: string; auth_method: string }>(upstream, "SELECT actor, auth_method FROM audit_events WHERE type = 'CertificateIssued' AND serial = ?", remote.serial);
     assert.deepEqual(remoteAudit, [{ actor: RA_USER.username, auth_method: 'basic' }]);
+  });
+
+  it('renews over renew_endpoint with TLS client authentication by the certificate being renewed', async () => {
+    const certificate = readFileSync(join(dir, 'ra-client.pem'), 'utf8');
+    const privateKey = readFileSync(join(dir, 'ra-client.key'), 'utf8');
+    const renewCsr = readFileSync(opensslCsr(dir, 'ra-client-renewed', '/CN=ra-client'), 'utf8');
+    const answer = await call(ra, 'POST', '/pki/sign-client-csr', { csr: renewCsr, pki_protocol: 'est', est_id: id, certificate, private_key: privateKey });
+    assert.equal(answer.status, 200, answer.text);
+    const renewedFile = join(dir, 'ra-client-renewed.pem');
+    writeFileSync(renewedFile, answer.json.x509);
+    assert.match(openssl(['verify', '-CAfile', pemFile(upstream, 'root.pem'), '-untrusted', pemFile(upstream, 'chain.pem'), renewedFile]), /OK/);
+    const serial = serialOf(renewedFile);
+    const local = rows<{ serial: string; renews: string }>(ra, 'SELECT serial, renews FROM certificates').find((row) => normalized(row.serial) === serial);
+    assert.equal(normalized(local?.renews ?? ''), serialOf(join(dir, 'ra-client.pem')), 'the RA records what was renewed');
+    const remote = rows<{ serial: string }>(upstream, 'SELECT serial FROM certificates').find((row) => normalized(row.serial) === serial)!;
+    const remoteAudit = rows<{ action: string; auth_method: string; actor: string }>(upstream, "SELECT action, auth_method, actor FROM audit_events WHERE type = 'CertificateIssued' AND serial = ?", remote.serial);
+    assert.deepEqual(remoteAudit.map((row) => [row.action, row.auth_method]), [['reenroll', 'mtls']], 'the upstream saw a reenroll authenticated by the device certificate, not the RA password');
+    assert.match(remoteAudit[0].actor, /ra-client/);
+  });
+
+  it('refuses renewals it cannot authenticate, before or at the upstream', async () => {
+    const issuedUpstream = () => rows<{ n: number }>(upstream, 'SELECT COUNT(*) AS n FROM certificates')[0].n;
+    const before = issuedUpstream();
+    const certificate = readFileSync(join(dir, 'ra-client.pem'), 'utf8');
+    const renewCsr = readFileSync(opensslCsr(dir, 'ra-client-again', '/CN=ra-client'), 'utf8');
+    const noKey = await call(ra, 'POST', '/pki/sign-client-csr', { csr: renewCsr, pki_protocol: 'est', est_id: id, certificate });
+    assert.equal(noKey.status, 400, noKey.text);
+    assert.match(noKey.json.error, /renew_auth "certificate".*private_key/);
+    const otherKey = await call(ra, 'POST', '/pki/sign-client-csr', { csr: renewCsr, pki_protocol: 'est', est_id: id, certificate, private_key: readFileSync(join(dir, 'ra-client-again.key'), 'utf8') });
+    assert.equal(otherKey.status, 400, otherKey.text);
+    assert.match(otherKey.json.error, /does not belong to certificate/);
+    assert.equal(issuedUpstream(), before, 'nothing went upstream');
+
+    // A certificate the upstream CA did not issue (the RA's own) authenticates nothing there.
+    const localCsr = opensslCsr(dir, 'ra-local', '/CN=ra-local');
+    const local = await call(ra, 'POST', '/pki/sign-client-csr', { csr: readFileSync(localCsr, 'utf8'), pki_protocol: 'internal' });
+    assert.equal(local.status, 200, local.text);
+    const foreign = await call(ra, 'POST', '/pki/sign-client-csr', { csr: readFileSync(localCsr, 'utf8'), pki_protocol: 'est', est_id: id, certificate: local.json.x509, private_key: readFileSync(join(dir, 'ra-local.key'), 'utf8') });
+    assert.equal(foreign.status, 502, foreign.text);
+    assert.match(foreign.json.error, /upstream EST server refused .*simplereenroll/);
+    assert.equal(issuedUpstream(), before);
   });
 
   it('uses the first validated configuration when est_id is not given', async () => {
@@ -235,10 +276,43 @@ describe('Signet as RA: certificates from the upstream CA', () => {
     assert.equal(rows<{ n: number }>(upstream, 'SELECT COUNT(*) AS n FROM certificates')[0].n, before);
   });
 
-  it('refuses to delete a configuration that profiles or roles still route through', async () => {
+  it('certd method = "est" issues through the configuration, named by id or by its URL', async () => {
+    const certd = ra.certd!;
+    const since = certd.configDir.generation;
+    writeFileSync(
+      join(certd.configDir.dir, 'ra.toml'),
+      `[cert_issuance.edge-by-id]\nmethod = "est"\nupstream = ${id}\n\n[cert_issuance.edge-by-url]\nmethod = "est"\nurl = "https://localhost:${upstreamPort}/.well-known/est"\n\n[cert_issuance.edge-nowhere]\nmethod = "est"\nurl = "https://est.example.com/.well-known/est"\n`,
+    );
+    for (const deadline = Date.now() + 5000; certd.configDir.generation === since; ) {
+      assert.ok(Date.now() < deadline, 'config.d change was not picked up');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const create = async (certId: string) => {
+      const csrDer = Buffer.from(decodePem(readFileSync(opensslCsr(dir, certId, `/CN=${certId}`), 'utf8'))[0].der);
+      const answer = await curl(['--unix-socket', certd.listener.path, '-X', 'POST', 'http://localhost/certificates?api-version=2020-09-01', '-H', 'Content-Type: application/json', '-d', JSON.stringify({ certId, csr: csrDer.toString('base64') })]);
+      return { status: answer.status, json: JSON.parse(answer.body.toString() || '{}') as { pem?: string; message?: string } };
+    };
+    for (const certId of ['edge-by-id', 'edge-by-url']) {
+      const created = await create(certId);
+      assert.equal(created.status, 201, JSON.stringify(created.json));
+      const chainFile = join(dir, `${certId}-chain.pem`);
+      writeFileSync(chainFile, created.json.pem!);
+      assert.match(openssl(['verify', '-CAfile', pemFile(upstream, 'root.pem'), '-untrusted', chainFile, chainFile]), /OK/);
+      const serial = serialOf(chainFile);
+      const local = rows<{ serial: string; issuer_id: string }>(ra, 'SELECT serial, issuer_id FROM certificates').find((row) => normalized(row.serial) === serial);
+      assert.equal(local?.issuer_id, `est-upstream-${id}`);
+      assert.ok(rows(upstream, 'SELECT serial FROM certificates').some((row) => normalized((row as { serial: string }).serial) === serial), 'the upstream CA issued it');
+      assert.deepEqual((await ra.core.store.readStream(`certd-${certId}`)).map((event) => event.type), ['CertdCertificateCreated']);
+    }
+    const nowhere = await create('edge-nowhere');
+    assert.equal(nowhere.status, 400);
+    assert.match(nowhere.json.message ?? '', /matches no EST configuration/);
+  });
+
+  it('refuses to delete a configuration that profiles, roles or certd settings still route through', async () => {
     const refused = await call(ra, 'DELETE', `/pki/est/${id}`);
     assert.equal(refused.status, 409, refused.text);
-    assert.deepEqual(refused.json.in_use, ['est-profile:ra', 'role:ra-role']);
+    assert.deepEqual(refused.json.in_use, ['est-profile:ra', 'role:ra-role', 'certd:edge-by-id', 'certd:edge-by-url']);
     assert.equal(typeof refused.json.error, 'string');
   });
 });

@@ -57,6 +57,9 @@ role = "edge-modules"
 [cert_issuance."example.4"]
 method = "est"
 url = "https://est.example.com/.well-known/est/edge"
+[cert_issuance.example5]
+method = "est"
+upstream = 3
 `);
     assert.ok(result.ok, result.ok ? '' : result.error);
     const { config } = result;
@@ -66,6 +69,7 @@ url = "https://est.example.com/.well-known/est/edge"
     assert.deepEqual(config.issuance.get('example2'), { method: 'issuer', issuer: 'edge-ca' });
     assert.deepEqual(config.issuance.get('example3'), { method: 'role', role: 'edge-modules' });
     assert.deepEqual(config.issuance.get('example.4'), { method: 'est', url: 'https://est.example.com/.well-known/est/edge' });
+    assert.deepEqual(config.issuance.get('example5'), { method: 'est', upstream: 3 });
   });
 
   test('names the problem of a malformed file', () => {
@@ -82,6 +86,8 @@ url = "https://est.example.com/.well-known/est/edge"
     assert.match(parsedError('[cert_issuance.x]\nmethod = "issuer"'), /cert_issuance\.x\.issuer/);
     assert.match(parsedError('[cert_issuance.x]\nmethod = "local_ca"\nexpiry_days = 0'), /expiry_days: must be greater than 0/);
     assert.match(parsedError('[cert_issuance.x]\nmethod = "est"\nurl = "ftp://x"'), /cert_issuance\.x\.url/);
+    assert.match(parsedError('[cert_issuance.x]\nmethod = "est"\nupstream = 0'), /cert_issuance\.x\.upstream: must be the id of an EST configuration/);
+    assert.match(parsedError('[cert_issuance.est]\nupstream = "one"'), /cert_issuance\.est\.upstream/);
   });
 });
 

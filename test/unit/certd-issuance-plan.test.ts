@@ -29,6 +29,19 @@ describe('certd issuance plan', () => {
     assert.deepEqual(planIssuance('f', undefined, config([['f', { method: 'est', url: 'https://own' }]])), { kind: 'est', url: 'https://own' });
   });
 
+  test("an EST setting's own upstream or url wins; then this ID's URL, the default configuration, the default URL", () => {
+    const est = { urls: { default: 'https://est.example/.well-known/est', d: 'https://est.example/d' }, trustedCerts: [], upstream: 9 };
+    const target = (certId: string, setting: CertIssuanceSetting, defaults = est) => {
+      const { kind: _kind, ...rest } = planIssuance(certId, undefined, config([[certId, setting]], { est: defaults })) as { kind: 'est'; upstream?: number; url?: string };
+      return rest;
+    };
+    assert.deepEqual(target('x', { method: 'est', upstream: 2 }), { upstream: 2 });
+    assert.deepEqual(target('x', { method: 'est', url: 'https://own' }), { url: 'https://own' });
+    assert.deepEqual(target('d', { method: 'est' }), { url: 'https://est.example/d' });
+    assert.deepEqual(target('x', { method: 'est' }), { upstream: 9 });
+    assert.deepEqual(target('x', { method: 'est' }, { ...est, upstream: undefined as never }), { url: 'https://est.example/.well-known/est' });
+  });
+
   test('with neither an issuer nor a setting the request is refused as certd refuses it', () => {
     assert.throws(
       () => planIssuance('nothing', undefined, config([])),

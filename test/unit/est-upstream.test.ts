@@ -1,10 +1,16 @@
 /** The upstream EST configuration decider (given/when/then) and the IDIAL body → settings conversion. */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { estUpstreamDecider, EstUpstreamInUseError, type EstUpstreamEvent, type EstUpstreamSettings } from '../../src/domain/est-upstream.js';
 import { passwordKeyId, settingsForCreate, settingsForUpdate } from '../../src/app/idial/upstream-input.js';
 import { unwrapPrivateKey } from '../../src/crypto/keywrap.js';
+import { parseRenewal } from '../../src/app/idial/renewal-input.js';
+import { DomainError } from '../../src/domain/errors.js';
+import { openssl } from '../support/tools.js';
 import { deciderSpec } from '../support/decider-spec.js';
 
 const given = deciderSpec(estUpstreamDecider);
@@ -49,6 +55,12 @@ describe('est-upstream decider', () => {
       .thenThrows('upstream_changed', 'conflict');
   });
 
+  it('compares the validated settings by value, whatever the order of their members (the store sorts them)', () => {
+    const reordered = Object.fromEntries(Object.entries(settings).reverse()) as unknown as EstUpstreamSettings;
+    assert.notEqual(JSON.stringify(reordered), JSON.stringify(settings));
+    given([created]).when({ type: 'RecordEstUpstreamValidation', data: { id: 1, settings: reordered, outcome: { ok: true, cacert: 'MII' } }, now }).then([{ type: 'EstUpstreamValidated', data: { id: 1, cacert: 'MII', at } }]);
+  });
+
   it('updates, and refuses to change what does not exist', () => {
     const changed = { ...settings, description: 'x' };
     given([created]).when({ type: 'UpdateEstUpstream', data: { id: 1, settings: changed }, now }).then([{ type: 'EstUpstreamUpdated', data: { id: 1, settings: changed, at } }]);
@@ -91,5 +103,39 @@ describe('IDIAL EST configuration body', () => {
     assert.throws(() => settingsForCreate({ ...body, tlschain: 'bm90IHBrY3M3' }, 1, kek), /tlschain/);
     assert.throws(() => settingsForCreate({ server: 'a' }, 1, kek), /missing required fields: port, enroll_endpoint, renew_endpoint/);
     assert.throws(() => settingsForUpdate({}, 1, kek, settings), /names no field/);
+  });
+});
+
+describe('IDIAL renewal fields (certificate, private_key)', () => {
+  const newKey = () => openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']);
+  const key = newKey();
+  const dir = mkdtempSync(join(tmpdir(), 'signet-renewal-'));
+  writeFileSync(join(dir, 'key.pem'), key);
+  const certificate = openssl(['req', '-x509', '-key', join(dir, 'key.pem'), '-subj', '/CN=renew-me', '-days', '1']);
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const code = (run: () => unknown) => {
+    try {
+      run();
+    } catch (error) {
+      return error instanceof DomainError ? error.code : String(error);
+    }
+    return 'no error';
+  };
+
+  it('takes the certificate being renewed and its own key; neither field means no renewal', () => {
+    assert.equal(parseRenewal(undefined, undefined), undefined);
+    const renewal = parseRenewal(certificate, key)!;
+    const normalized = (serial: string) => serial.toLowerCase().replace(/^0+/, '');
+    assert.equal(normalized(renewal.serial), normalized(openssl(['x509', '-noout', '-serial'], Buffer.from(certificate)).trim().split('=')[1]));
+    assert.equal(renewal.certPem, certificate);
+    assert.equal(renewal.keyPem, key);
+    assert.equal(parseRenewal(certificate, undefined)?.keyPem, undefined, 'basic or none renew_auth needs no key');
+  });
+
+  it('refuses a key of another certificate, garbage, and a key without its certificate', () => {
+    assert.equal(code(() => parseRenewal(certificate, newKey())), 'key_mismatch');
+    assert.equal(code(() => parseRenewal(certificate, 'not a key')), 'invalid_private_key');
+    assert.equal(code(() => parseRenewal('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', key)), 'invalid_certificate');
+    assert.equal(code(() => parseRenewal(undefined, key)), 'missing_certificate');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * IDIAL sign-client-csr / sign-server-csr: `internal` signs with Signet's default issuer under a client-auth or
  * server-auth template; `est` enrolls at an upstream EST configuration (the one named by `est_id`, else the
- * validated one with the lowest id); `cmp` is not implemented (501).
+ * validated one with the lowest id), or renews over its renew_endpoint when the request carries `certificate` (and
+ * `private_key` for TLS client authentication, see renewal-input.ts); `cmp` is not implemented (501).
  */
 import { invalid } from '../../domain/errors.js';
 import type { EventMetadata } from '../../eventstore/port.js';
@@ -12,8 +13,8 @@ import type { Core } from '../../core.js';
 import { IssuanceService, type ProfilePolicy } from '../issuance.js';
 import { UpstreamEnroller } from './upstream-enrollment.js';
 import type { UpstreamService } from './upstream-service.js';
-
-export type CsrUsage = 'client' | 'server';
+import { parseRenewal, type Renewal } from './renewal-input.js';
+import { signProfile, type CsrUsage, type SignAttempt } from './sign-refusals.js';
 
 export class NotImplementedError extends Error {
   readonly httpStatus = 501;
@@ -31,11 +32,13 @@ interface SignRequest {
   csrDer: Uint8Array;
   protocol: Protocol;
   estId?: number;
+  renewal?: Renewal;
 }
 
-function parseRequest(body: unknown): SignRequest {
+/** Reads the body; `attempt` learns the CSR as soon as it decodes, so a later refusal can name its subject. */
+function parseRequest(body: unknown, attempt: SignAttempt): SignRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('invalid_body', 'the body must be a JSON object');
-  const { csr, pki_protocol: protocol = 'internal', est_id: estId, ...rest } = body as Record<string, unknown>;
+  const { csr, pki_protocol: protocol = 'internal', est_id: estId, certificate, private_key: privateKey, ...rest } = body as Record<string, unknown>;
   const unknown = Object.keys(rest);
   if (unknown.length) throw invalid('unknown_field', `unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
   if (typeof csr !== 'string' || !csr.trim()) throw invalid('missing_csr', 'csr is required: a PEM certificate signing request');
@@ -44,11 +47,14 @@ function parseRequest(body: unknown): SignRequest {
   let csrDer: Uint8Array;
   try {
     csrDer = pemToDer(csr, 'CERTIFICATE REQUEST');
+    attempt.csrDer = csrDer;
   } catch (error) {
     if (error instanceof CryptoInputError) throw invalid('invalid_csr', `csr is not a PEM certificate signing request: ${error.message}`);
     throw error;
   }
-  return { csrDer, protocol: protocol as Protocol, ...(estId !== undefined ? { estId: estId as number } : {}) };
+  const renewal = parseRenewal(certificate, privateKey);
+  if (renewal && protocol !== 'est') throw invalid('renewal_needs_est', 'certificate and private_key (a renewal over the renew_endpoint) need pki_protocol "est"');
+  return { csrDer, protocol: protocol as Protocol, ...(estId !== undefined ? { estId: estId as number } : {}), ...(renewal ? { renewal } : {}) };
 }
 
 export class CsrSigning {
@@ -65,15 +71,17 @@ export class CsrSigning {
   }
 
   /** The issued certificate, DER. */
-  async sign(usage: CsrUsage, body: unknown, metadata: EventMetadata): Promise<Uint8Array> {
-    const request = parseRequest(body);
-    const profile = `idial-${usage}`;
+  async sign(attempt: SignAttempt, body: unknown, metadata: EventMetadata): Promise<Uint8Array> {
+    const { usage } = attempt;
+    const request = parseRequest(body, attempt);
+    const profile = signProfile(usage);
     switch (request.protocol) {
       case 'cmp':
         throw new NotImplementedError('pki_protocol "cmp" is not implemented yet; use "internal" or "est"');
       case 'est': {
         const upstream = request.estId ?? this.defaultUpstream();
-        return (await this.enroller.enroll({ upstream, csrDer: request.csrDer, allowedKeys: [...STANDARD_KEY_RULES], profile, metadata })).certDer;
+        const renewal = request.renewal ? { renewal: request.renewal } : {};
+        return (await this.enroller.enroll({ upstream, csrDer: request.csrDer, allowedKeys: [...STANDARD_KEY_RULES], profile, metadata, ...renewal })).certDer;
       }
       case 'internal': {
         const issued = await this.issuance.issueFromCsr({ csrDer: request.csrDer, issuer: this.issuance.issuer('default'), policy: this.policy(usage, profile), profile, metadata });

@@ -6,8 +6,10 @@
  */
 import { request } from 'node:https';
 import { isIP } from 'node:net';
-import { decodeCertsOnlyPkcs7 } from '../../crypto/pkcs7.js';
-import { decodeBodyToDer, derToPem } from '../../crypto/pem.js';
+import { decodeCertsOnlyPkcs7Ber } from '../../crypto/pkcs7.js';
+import { decodePem, derToPem } from '../../crypto/pem.js';
+import { fromBase64 } from '../../crypto/bytes.js';
+import { Tag } from '../../crypto/der.js';
 import { CryptoInputError } from '../../crypto/errors.js';
 
 /** The upstream failed, or its answer is unusable: 502 (bad gateway) or 504 (no answer in time). */
@@ -132,15 +134,26 @@ export function upstreamRefusal(endpoint: EstEndpoint, path: string, answer: Est
   return new UpstreamError(502, `upstream EST server ${what} (${where(endpoint, path)} answered HTTP ${answer.status}${reasonOf(answer)})`, answer.status);
 }
 
+/** The answer's bytes: binary as sent (a SEQUENCE tag; base64 of one starts with "M"), else PEM or base64. */
+function answerBytes(body: Buffer): Uint8Array {
+  if (body[0] === Tag.SEQUENCE) return body;
+  const text = body.toString('latin1');
+  if (text.includes('-----BEGIN ')) return decodePem(text)[0].der;
+  const compact = text.replace(/\s+/g, '');
+  if (!compact || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) throw new CryptoInputError('bad_encoding', 'the body is neither binary nor base64');
+  return fromBase64(compact);
+}
+
 /**
  * RFC 8951 3: a certs-only answer is base64 whatever Content-Transfer-Encoding says, possibly with whitespace; a
- * body that is already DER (some servers send binary) is accepted too. Returns the certificates, in order.
+ * binary body is accepted too, and so is BER (indefinite lengths, chunked strings) as some servers send it.
+ * Returns the certificates, in order.
  */
 export function parseCertsOnlyAnswer(endpoint: EstEndpoint, path: string, answer: EstAnswer): Uint8Array[] {
   const garbage = (why: string) => new UpstreamError(502, `upstream EST server sent an unusable answer from ${where(endpoint, path)}: ${why}`);
   let certificates: Uint8Array[];
   try {
-    certificates = decodeCertsOnlyPkcs7(decodeBodyToDer(answer.body));
+    certificates = decodeCertsOnlyPkcs7Ber(answerBytes(answer.body));
   } catch (error) {
     if (error instanceof CryptoInputError) throw garbage(`not a PKCS#7 certs-only structure (${error.message})`);
     throw error;

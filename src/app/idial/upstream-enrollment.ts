@@ -15,8 +15,10 @@ import { formatName } from '../../crypto/name.js';
 import { decodeCertsOnlyPkcs7 } from '../../crypto/pkcs7.js';
 import { parseSpki } from '../../crypto/public-key.js';
 import type { Core } from '../../core.js';
+import { IssuanceRejectedError } from '../issuance.js';
 import { estExchange, parseCertsOnlyAnswer, upstreamRefusal, UpstreamError } from './est-client.js';
 import type { UpstreamService } from './upstream-service.js';
+import type { Renewal } from './renewal-input.js';
 
 export interface UpstreamEnrollment {
   upstream: number;
@@ -27,6 +29,8 @@ export interface UpstreamEnrollment {
   role?: string;
   /** The certificate this one renews (EST simplereenroll through the RA). */
   renews?: string;
+  /** Renew over the configuration's renew_endpoint, authenticated as its renew_auth says (sets `renews`). */
+  renewal?: Renewal;
   /** Runs after the upstream issued and before recording (e.g. consume the device's OTP). */
   gate?: () => Promise<void>;
   metadata: EventMetadata;
@@ -45,6 +49,18 @@ export interface UpstreamIssued {
 
 export const upstreamIssuerId = (id: number) => `est-upstream-${id}`;
 
+/** An unusable CSR is the caller's mistake (400, "malformed" for certd and EST), found before anything goes upstream. */
+function readCsr(csrDer: Uint8Array) {
+  try {
+    const csr = parseCsr(csrDer);
+    verifyCsr(csr);
+    return csr;
+  } catch (error) {
+    if (error instanceof CryptoInputError) throw new IssuanceRejectedError(error.code, `the CSR is unusable: ${error.message}`);
+    throw error;
+  }
+}
+
 export class UpstreamEnroller {
   constructor(
     private readonly core: Pick<Core, 'commands'>,
@@ -52,20 +68,22 @@ export class UpstreamEnroller {
   ) {}
 
   async enroll(request: UpstreamEnrollment): Promise<UpstreamIssued> {
-    const csr = parseCsr(request.csrDer);
-    verifyCsr(csr);
+    const csr = readCsr(request.csrDer);
     if (request.allowedKeys && !keyAllowed(csr.publicKey, request.allowedKeys)) {
       throw forbidden('key_not_allowed', `key ${describeKey(csr.publicKey)} is not allowed`);
     }
     const { id, settings, cacert } = this.upstreams.usable(request.upstream);
     const endpoint = this.upstreams.endpoint(settings);
-    const path = settings.enrollEndpoint;
-    const answer = await estExchange(endpoint, { method: 'POST', path, auth: this.upstreams.enrollAuth(id, settings), body: request.csrDer });
+    const { renewal } = request;
+    const path = renewal ? settings.renewEndpoint : settings.enrollEndpoint;
+    const auth = renewal ? this.upstreams.renewAuth(id, settings, renewal) : this.upstreams.enrollAuth(id, settings);
+    const answer = await estExchange(endpoint, { method: 'POST', path, auth, body: request.csrDer });
     if (answer.status !== 200) throw upstreamRefusal(endpoint, path, answer);
     const [certDer, ...chain] = parseCertsOnlyAnswer(endpoint, path, answer);
     const cert = this.parseIssued(certDer, csr.spkiDer, `https://${endpoint.server}:${endpoint.port}${path}`);
     await request.gate?.();
     const now = request.now ?? new Date();
+    const renews = request.renews ?? renewal?.serial;
     const subject = formatName(cert.subject);
     const notAfter = new Date(cert.notAfter).toISOString();
     const recorded = await this.core.commands.handleNew(
@@ -85,7 +103,7 @@ export class UpstreamEnroller {
           upstream: id,
           ...(request.profile ? { profile: request.profile } : {}),
           ...(request.role ? { role: request.role } : {}),
-          ...(request.renews ? { renews: request.renews } : {}),
+          ...(renews ? { renews } : {}),
         },
         now,
       },

@@ -14,6 +14,9 @@ import type { Core } from '../../core.js';
 import { estExchange, parseCertsOnlyAnswer, upstreamRefusal, UpstreamError, type EstClientAuth, type EstEndpoint } from './est-client.js';
 import { passwordKeyId, settingsForCreate, settingsForUpdate } from './upstream-input.js';
 import { upstreamUsers } from './upstream-assignment.js';
+import type { Renewal } from './renewal-input.js';
+import type { CertdConfig } from '../../certd/authorization.js';
+import { certdUpstreamUsers } from '../../certd/upstream-routing.js';
 
 export type ValidationResult = { ok: true } | { ok: false; reason: string; httpStatus: 502 | 504 };
 
@@ -28,15 +31,16 @@ const PROBE_CSR = Uint8Array.of(0x30, 0x00);
 
 export class UpstreamService {
   readonly queries: EstUpstreamQueries;
-  /** What routes issuance through a configuration (read models), for the in_use refusal of a delete. */
+  /** What routes issuance through a configuration (read models and certd's config.d), for the in_use refusal of a delete. */
   private readonly users: (id: number) => string[];
 
   constructor(
     private readonly core: Pick<Core, 'commands' | 'runner' | 'readDb' | 'kek' | 'store'>,
-    private readonly options: { timeoutMs?: number } = {},
+    private readonly options: { timeoutMs?: number; certdConfig?: () => CertdConfig | undefined } = {},
   ) {
     this.queries = new EstUpstreamQueries(core.readDb);
-    this.users = upstreamUsers(core.readDb);
+    const readModelUsers = upstreamUsers(core.readDb);
+    this.users = (id) => [...readModelUsers(id), ...certdUpstreamUsers(options.certdConfig?.(), this.queries.list(), id)];
   }
 
   get(id: number): EstUpstreamRow {
@@ -104,7 +108,29 @@ export class UpstreamService {
 
   /** The HTTP auth for the enroll endpoint (certificate auth is only for renewal, with the certificate renewed). */
   enrollAuth(id: number, settings: EstUpstreamSettings): EstClientAuth {
-    if (settings.enrollAuth !== 'basic' || !settings.credentials) return { kind: 'none' };
+    return settings.enrollAuth === 'basic' ? this.basicAuth(id, settings) : { kind: 'none' };
+  }
+
+  /**
+   * The auth for the renew endpoint. "certificate" (the spec's default) is TLS client authentication with the
+   * certificate being renewed, not with an RA certificate: the caller hands over that certificate's key.
+   */
+  renewAuth(id: number, settings: EstUpstreamSettings, renewal: Renewal): EstClientAuth {
+    switch (settings.renewAuth) {
+      case 'certificate':
+        if (!renewal.keyPem) {
+          throw invalid('private_key_required', `EST configuration ${id} renews with TLS client authentication (renew_auth "certificate"): send private_key, the key of the certificate being renewed`);
+        }
+        return { kind: 'certificate', certPem: renewal.certPem, keyPem: renewal.keyPem };
+      case 'basic':
+        return this.basicAuth(id, settings);
+      case 'none':
+        return { kind: 'none' };
+    }
+  }
+
+  private basicAuth(id: number, settings: EstUpstreamSettings): EstClientAuth {
+    if (!settings.credentials) return { kind: 'none' };
     const password = Buffer.from(unwrapPrivateKey(settings.credentials.passwordWrapped, this.core.kek, passwordKeyId(id))).toString('utf8');
     return { kind: 'basic', username: settings.credentials.username, password };
   }

@@ -5,6 +5,7 @@
 import { IssuanceService } from '../../app/issuance.js';
 import { CertdConfigDirectory } from '../../certd/config-dir.js';
 import { pkiRoleIssuer } from '../../certd/role-issuer.js';
+import { certdUpstreamIssuer } from '../../certd/upstream-issuer.js';
 import { CertdService, type UpstreamEstIssuer } from '../../certd/service.js';
 import type { Core } from '../../core.js';
 import { CertdQueries } from '../../../projections/certd.js';
@@ -19,7 +20,7 @@ export interface RunningCertd {
   close(): Promise<void>;
 }
 
-/** Issuing paths certd can hand a CSR to besides Signet's own issuers; upstream EST arrives with the IDIAL/RA issue. */
+/** Issuing paths certd can hand a CSR to besides Signet's own issuers (default: upstream EST through Signet as RA). */
 export interface CertdExtensions {
   upstreamEst?: UpstreamEstIssuer;
 }
@@ -37,6 +38,7 @@ export async function startCertd(core: Core, extensions: CertdExtensions = {}): 
       certificates: new CertdQueries(core.readDb),
       config: () => configDir.config,
       roleIssuer: pkiRoleIssuer(core),
+      upstreamEst: certdUpstreamIssuer(core),
       ...extensions,
     });
     const listener = await listenUnixSocket(certd.socket, group, buildCertdApp(service, core.logger).callback(), core.logger);

@@ -12,10 +12,12 @@ import type { EventMetadata } from '../../eventstore/port.js';
 import { derToPem } from '../../crypto/pem.js';
 import type { Core } from '../../core.js';
 import type { RevocationService } from '../../app/revocation/revocation-service.js';
-import { CsrSigning, type CsrUsage } from '../../app/idial/csr-signing.js';
+import { CsrSigning } from '../../app/idial/csr-signing.js';
+import { recordSignRefusal, signResult, type CsrUsage, type SignAttempt } from '../../app/idial/sign-refusals.js';
 import { UpstreamService } from '../../app/idial/upstream-service.js';
 import type { TokenAuthorizer } from '../../graphql/auth.js';
-import { errorMiddleware, HttpError, jsonErrorBody } from '../errors.js';
+import type { CertdConfig } from '../../certd/authorization.js';
+import { errorMiddleware, HttpError, jsonErrorBody, mapError } from '../errors.js';
 import { readJson } from '../middleware/body.js';
 import { pkiEndpoints, upstreamView } from './views.js';
 
@@ -24,6 +26,8 @@ export interface IdialDeps {
   /** The OpenBao API's token and policy check (graphql/auth.ts apiTokenAuthorizer). */
   authorizer: TokenAuthorizer;
   revocation: RevocationService;
+  /** certd's current config.d, when certd runs: its EST settings count in a delete's `in_use`. */
+  certdConfig?: () => CertdConfig | undefined;
 }
 
 /** The capability a request needs on its ACL path. */
@@ -64,6 +68,31 @@ const inUseErrors: Koa.Middleware = async (ctx, next) => {
   }
 };
 
+const SIGN_PATHS: Record<string, CsrUsage> = { '/pki/sign-client-csr': 'client', '/pki/sign-server-csr': 'server' };
+
+/**
+ * A refused sign request (authentication included) becomes an EnrollmentRejected before it is answered, as EST
+ * refusals do. An audit failure is logged, never turned into the caller's error.
+ */
+function signRefusals(core: Core): Koa.Middleware {
+  return async (ctx, next) => {
+    const usage = ctx.method === 'POST' ? SIGN_PATHS[ctx.path] : undefined;
+    if (!usage) return next();
+    const attempt: SignAttempt = { usage };
+    ctx.state.signAttempt = attempt;
+    try {
+      await next();
+    } catch (error) {
+      const mapped = mapError(error);
+      const metadata: EventMetadata = (ctx.state.idial as EventMetadata | undefined) ?? { client_ip: ctx.ip, auth_method: 'api_key' };
+      await recordSignRefusal(core.store, attempt, signResult(mapped.status), mapped.message, metadata).catch((auditError: unknown) =>
+        core.logger.error({ err: auditError, path: ctx.path }, 'could not record a refused sign request'),
+      );
+      throw error;
+    }
+  };
+}
+
 /** DER when asked for (`Accept: application/pkix-…` or `?format=der`), PEM otherwise. */
 function sendBinary(ctx: Koa.Context, der: Uint8Array, kind: 'cert' | 'crl'): void {
   const derType = kind === 'cert' ? 'application/pkix-cert' : 'application/pkix-crl';
@@ -84,13 +113,13 @@ function idParam(ctx: Koa.Context): number {
   return Number(id);
 }
 
-export function idialRouter({ core, authorizer, revocation }: IdialDeps): Router {
-  const upstreams = new UpstreamService(core);
+export function idialRouter({ core, authorizer, revocation, certdConfig }: IdialDeps): Router {
+  const upstreams = new UpstreamService(core, certdConfig ? { certdConfig } : {});
   const signing = new CsrSigning(core, upstreams);
   const router = new Router({ prefix: '/pki' });
   const metadata = (ctx: Koa.Context) => ctx.state.idial as EventMetadata;
 
-  router.use(errorMiddleware(jsonErrorBody, core.logger), inUseErrors, authentication(authorizer));
+  router.use(errorMiddleware(jsonErrorBody, core.logger), inUseErrors, signRefusals(core), authentication(authorizer));
 
   router.get('/', (ctx) => {
     ctx.body = pkiEndpoints(core.queries.issuers.list(), upstreams.queries.list());
@@ -123,11 +152,11 @@ export function idialRouter({ core, authorizer, revocation }: IdialDeps): Router
     if (!result.ok) throw new HttpError(result.httpStatus, `validation of EST configuration ${id} failed: ${result.reason}`);
     ctx.body = upstreamView(upstreams.get(id));
   });
-  const sign = (usage: CsrUsage): Koa.Middleware => async (ctx) => {
-    ctx.body = { x509: derToPem(await signing.sign(usage, await readJson(ctx), metadata(ctx)), 'CERTIFICATE') };
+  const sign: Koa.Middleware = async (ctx) => {
+    ctx.body = { x509: derToPem(await signing.sign(ctx.state.signAttempt as SignAttempt, await readJson(ctx), metadata(ctx)), 'CERTIFICATE') };
   };
-  router.post('/sign-client-csr', sign('client'));
-  router.post('/sign-server-csr', sign('server'));
+  router.post('/sign-client-csr', sign);
+  router.post('/sign-server-csr', sign);
   return router;
 }
 
