@@ -6,9 +6,12 @@
  *   3. revokes one more certificate and times the delta CRL build;
  *   4. measures cached OCSP answers per second over HTTP on loopback: a pipelining client in a worker thread sends
  *      GET /v1/pki/ocsp/<base64> for BENCH_OCSP_SERIALS revoked serials to the public listener app.
- * Usage: npm run bench:revocation   (BENCH_REVOKED, BENCH_SECONDS for the OCSP phase, default 5)
+ *      The public listener's request handler is the server's: cached answers go through the OCSP fast path.
+ * Usage: npm run bench:revocation   (BENCH_REVOKED, BENCH_SECONDS for the OCSP phase, default 5; BENCH_OCSP_ONLY=1
+ * skips the CRL builds, e.g. `BENCH_OCSP_ONLY=1 BENCH_REVOKED=100000` measures OCSP alone in about a minute;
+ * BENCH_OCSP_FAST=0 serves OCSP through the Koa app only, for comparison)
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,21 +21,33 @@ import { bootstrap } from '../src/app/bootstrap.js';
 import { createLogger } from '../src/app/logger.js';
 import { RevocationService } from '../src/app/revocation/revocation-service.js';
 import { loadConfig } from '../src/config/config.js';
-import { openCore } from '../src/core.js';
+import { openCore, type Core } from '../src/core.js';
 import { parseCertificate } from '../src/crypto/certificate.js';
 import { encodeOcspRequest, issuerCertIdHashes } from '../src/crypto/ocsp.js';
 import { parseCrl } from '../src/crypto/crl.js';
 import { certificateStream } from '../src/domain/certificate.js';
 import { CRL_CONFIG_STREAM, crlConfigDecider } from '../src/domain/crl-config.js';
 import type { RevocationReason } from '../src/domain/revocation-reason.js';
+import type { IssuerRow } from '../projections/issuers.js';
 import { EVENT_SCHEMA_VERSION } from '../src/domain/events.js';
-import { buildPublicApp } from '../src/http/public/app.js';
+import { buildPublicApp, publicRequestHandler } from '../src/http/public/app.js';
 
 const REVOKED = Number(process.env.BENCH_REVOKED ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const OCSP_SERIALS = Number(process.env.BENCH_OCSP_SERIALS ?? 1000);
+const OCSP_ONLY = process.env.BENCH_OCSP_ONLY === '1';
+/** BENCH_OCSP_FAST=0: the Koa app alone, without the fast path in front (the baseline). */
+const OCSP_FAST = process.env.BENCH_OCSP_FAST !== '0';
 const IN_FLIGHT = 1000;
 const REASONS: RevocationReason[] = ['keyCompromise', 'superseded', 'cessationOfOperation', 'unspecified', 'affiliationChanged'];
+
+/** CPU seconds (utime + stime) of this process's main thread, the one serving HTTP: /proc/self/task/<pid>/stat, Linux. */
+function serverThreadCpuSeconds(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
 
 const serialOf = (i: number) => `1${(i + 1).toString(16).padStart(39, '0')}`;
 
@@ -85,6 +100,20 @@ for (let c = 0; c < connections; c++) {
 }
 `;
 
+/** A complete CRL build of the issuer, then a delta after one more revocation. */
+async function measureCrls(core: Core, service: RevocationService, issuer: IssuerRow) {
+  let t0 = performance.now();
+  const full = await service.builder.rebuild(issuer, 'full');
+  const fullCrlMs = performance.now() - t0;
+  if (parseCrl(full.der).entries.length !== REVOKED) throw new Error('the complete CRL does not list every revoked serial');
+  await service.builder.rebuild(issuer, 'delta');
+  await core.store.append(certificateStream(serialOf(REVOKED)), eventsFor(REVOKED, issuer.issuerId, new Date().toISOString()), { expectedRevision: 'no_stream' });
+  await core.runner.waitFor(await core.store.headPosition());
+  t0 = performance.now();
+  const delta = await service.builder.rebuild(issuer, 'delta');
+  return { fullCrlMs, fullCrlEntries: full.entries, fullCrlBytes: full.der.length, deltaCrlMs: performance.now() - t0, deltaCrlEntries: delta.entries };
+}
+
 async function main() {
   const dataDir = join(tmpdir(), `signet-revocation-bench-${process.pid}`);
   const config = loadConfig({ SIGNET_DATA_DIR: dataDir }, dataDir);
@@ -114,32 +143,21 @@ async function main() {
     console.error(`appended in ${results.appendSeconds.toFixed(1)} s, projected in ${results.projectionSeconds.toFixed(1)} s`);
 
     const service = new RevocationService(core);
-    t0 = performance.now();
-    const full = await service.builder.rebuild(issuer, 'full');
-    results.fullCrlMs = performance.now() - t0;
-    results.fullCrlEntries = full.entries;
-    results.fullCrlBytes = full.der.length;
-    if (parseCrl(full.der).entries.length !== REVOKED) throw new Error('the complete CRL does not list every revoked serial');
+    const crls = OCSP_ONLY ? undefined : await measureCrls(core, service, issuer);
 
-    await service.builder.rebuild(issuer, 'delta');
-    await core.store.append(certificateStream(serialOf(REVOKED)), eventsFor(REVOKED, issuer.issuerId, new Date().toISOString()), { expectedRevision: 'no_stream' });
-    await core.runner.waitFor(await core.store.headPosition());
-    t0 = performance.now();
-    const delta = await service.builder.rebuild(issuer, 'delta');
-    results.deltaCrlMs = performance.now() - t0;
-    results.deltaCrlEntries = delta.entries;
+    const server = createServer(OCSP_FAST ? publicRequestHandler(core, service) : buildPublicApp(core, service).callback());
 
-    const server = createServer(buildPublicApp(core, service).callback());
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     const cert = parseCertificate(Buffer.from(issuer.certificate, 'base64'));
     const hashes = issuerCertIdHashes(cert.subjectDer, cert.spkiDer, 'sha1');
     const paths = Array.from({ length: OCSP_SERIALS }, (_, i) =>
-      `/v1/pki/ocsp/${encodeURIComponent(Buffer.from(encodeOcspRequest([{ hash: 'sha1', issuerNameHash: hashes.nameHash, issuerKeyHash: hashes.keyHash, serialHex: serialOf(i * 997) }])).toString('base64'))}`,
+      `/v1/pki/ocsp/${encodeURIComponent(Buffer.from(encodeOcspRequest([{ hash: 'sha1', issuerNameHash: hashes.nameHash, issuerKeyHash: hashes.keyHash, serialHex: serialOf((i * 997) % REVOKED) }])).toString('base64'))}`,
     );
     for (const path of paths) await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.arrayBuffer());
     const cpu = process.cpuUsage();
+    const serverCpu = serverThreadCpuSeconds();
     t0 = performance.now();
     const load = await new Promise<{ done: number; errors: number }>((resolve, reject) => {
       const worker = new Worker(CLIENT, { eval: true, workerData: { port, paths, seconds: SECONDS, connections: 8, depth: 16 } });
@@ -149,7 +167,10 @@ async function main() {
     const elapsed = (performance.now() - t0) / 1000;
     results.ocspPerSecond = load.done / elapsed;
     results.ocspErrors = load.errors;
-    results.ocspServerCores = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1e6 / elapsed;
+    const processCpu = process.cpuUsage(cpu);
+    results.ocspProcessCores = (processCpu.user + processCpu.system) / 1e6 / elapsed;
+    results.ocspServerThreadCpuSeconds = serverThreadCpuSeconds() - serverCpu;
+    results.ocspPerServerCpuSecond = load.done / results.ocspServerThreadCpuSeconds;
     server.closeAllConnections();
     server.close();
 
@@ -157,10 +178,14 @@ async function main() {
     console.log('| measurement | result |\n|---|---:|');
     console.log(`| write ${REVOKED.toLocaleString('en')} issued+revoked pairs (group commit, 1000 appends/txn) | ${results.appendSeconds.toFixed(1)} s |`);
     console.log(`| projections catch up (${(2 * REVOKED).toLocaleString('en')} events) | ${results.projectionSeconds.toFixed(1)} s |`);
-    console.log(`| complete CRL build, ${full.entries.toLocaleString('en')} entries, ${(full.der.length / 1e6).toFixed(1)} MB | ${(results.fullCrlMs / 1000).toFixed(2)} s |`);
-    console.log(`| delta CRL build after one more revocation (${delta.entries} entry) | ${results.deltaCrlMs.toFixed(1)} ms |`);
-    console.log(`| OCSP GET, cached answers, ${OCSP_SERIALS} serials, 8 connections × 16 pipelined | ${Math.round(results.ocspPerSecond).toLocaleString('en')} responses/s (${load.errors} errors) |`);
-    console.log(JSON.stringify(results));
+    if (crls) {
+      console.log(`| complete CRL build, ${crls.fullCrlEntries.toLocaleString('en')} entries, ${(crls.fullCrlBytes / 1e6).toFixed(1)} MB | ${(crls.fullCrlMs / 1000).toFixed(2)} s |`);
+      console.log(`| delta CRL build after one more revocation (${crls.deltaCrlEntries} entry) | ${crls.deltaCrlMs.toFixed(1)} ms |`);
+    }
+    const path = OCSP_FAST ? 'fast path' : 'Koa app only';
+    console.log(`| OCSP GET (${path}), cached answers, ${OCSP_SERIALS} serials, 8 connections × 16 pipelined | ${Math.round(results.ocspPerSecond).toLocaleString('en')} responses/s (${load.errors} errors) |`);
+    console.log(`| … per CPU-second of the serving thread (client thread excluded) | ${Math.round(results.ocspPerServerCpuSecond).toLocaleString('en')} responses |`);
+    console.log(JSON.stringify({ ...results, ...crls }));
   } finally {
     await core.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -102,6 +102,7 @@ const tomlSchema = z
       .strict()
       .optional(),
     audit: z.object({ tree_head_interval: z.union([z.string(), z.number().int().min(0)]).optional() }).strict().optional(),
+    ocsp: z.object({ delegated_responder: z.boolean().optional(), responder_validity: z.union([z.string(), z.number().int().min(1)]).optional() }).strict().optional(),
   })
   .strict();
 
@@ -145,6 +146,12 @@ export interface SignetConfig {
   certd: { enabled: boolean; socket: string; socketGroup?: string; configDir: string };
   /** `[audit] tree_head_interval` (SIGNET_AUDIT_TREE_HEAD_INTERVAL): seconds between signed tree heads while events arrive; 0 = on demand only. */
   audit: { treeHeadIntervalSeconds: number };
+  /**
+   * `[ocsp] delegated_responder` (SIGNET_OCSP_DELEGATED_RESPONDER): sign OCSP with a responder certificate each issuer
+   * issues (id-kp-OCSPSigning, id-pkix-ocsp-nocheck) instead of the issuer key; `responder_validity`
+   * (SIGNET_OCSP_RESPONDER_VALIDITY, default 720h): its lifetime, renewed at half-life.
+   */
+  ocsp: { delegatedResponder: boolean; responderValiditySeconds: number };
   /** The TOML file read, if any. */
   source?: string;
 }
@@ -263,6 +270,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       configDir: resolve(cwd, env.SIGNET_CERTD_CONFIG_DIR || toml.certd?.config_dir || resolve(dataDir, 'certd', 'config.d')),
     },
     audit: { treeHeadIntervalSeconds: durationSeconds(env.SIGNET_AUDIT_TREE_HEAD_INTERVAL || toml.audit?.tree_head_interval, 'audit.tree_head_interval', 60) },
+    ocsp: {
+      delegatedResponder: env.SIGNET_OCSP_DELEGATED_RESPONDER ? env.SIGNET_OCSP_DELEGATED_RESPONDER === 'true' : (toml.ocsp?.delegated_responder ?? false),
+      responderValiditySeconds: durationSeconds(env.SIGNET_OCSP_RESPONDER_VALIDITY || toml.ocsp?.responder_validity, 'ocsp.responder_validity', 720 * 3600),
+    },
     ...(source ? { source } : {}),
   };
 }

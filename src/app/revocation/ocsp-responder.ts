@@ -2,7 +2,8 @@
  * The OCSP responder (RFC 6960), answering from the read models.
  *
  * Status: revoked when the revocation read model has the serial under the requested issuer, good when the
- * certificate index has it, unknown otherwise. Responses are signed by the issuer itself (ResponderID byKey).
+ * certificate index has it, unknown otherwise. Responses are signed by the issuer itself (ResponderID byKey), or
+ * by its delegated responder, whose certificate then rides in `certs` (see ocsp-delegation.ts).
  *
  * Cache: a signed response for one CertID without a nonce is kept under (CertID, status version, config version),
  * where the status version is the revocation's log position (or good/unknown). A request costs one parse and one
@@ -10,6 +11,11 @@
  * background while the cached one is still served. Revocations re-sign cached answers for that serial ahead of the
  * next request. A request carrying a nonce is signed fresh (the nonce is inside the signed data); RFC 5019
  * responders may ignore nonces, Signet honours them.
+ *
+ * Fast path: `cached(requestKey)` answers a request seen before (same bytes) from memory, without parsing it or
+ * reading the read models. It stays exact because every read-model advance is checked first: when the projections'
+ * position moved, the revocations recorded since the last check (one indexed query for all requests) drop the fast
+ * entries of their serials, so a revoke is answered revoked by the very next request.
  */
 import { toHex } from '../../crypto/bytes.js';
 import { CryptoInputError } from '../../crypto/errors.js';
@@ -33,6 +39,7 @@ import type { Logger } from '../logger.js';
 import type { SigningPool } from '../signing-pool.js';
 import type { OcspOutcome, RevocationMetrics } from './metrics.js';
 import type { SigningIdentities, SigningIdentity } from './signing-identity.js';
+import type { DelegatedResponder } from './ocsp-delegation.js';
 
 export interface OcspResponderDeps {
   issuers: IssuerQueries;
@@ -42,6 +49,10 @@ export interface OcspResponderDeps {
   pool: Pick<SigningPool, 'sign'>;
   logger: Logger;
   metrics?: RevocationMetrics;
+  /** With a delegated responder configured: the responder that signs for an issuer (issued on first use). */
+  responderFor?: (issuer: IssuerRow) => Promise<DelegatedResponder>;
+  /** The read models' position (the projection runner's): enables the fast path, which checks it on every request. */
+  position?: () => number;
   /** Cached signed responses kept at most. */
   cacheSize?: number;
   now?: () => number;
@@ -63,6 +74,15 @@ interface Answer {
 
 type OcspFailure = 'malformedRequest' | 'unauthorized' | 'internalError';
 
+/** A request seen before: the cache entry that answers it, valid while its serial is not revoked. */
+interface FastEntry {
+  cacheKey: string;
+  serial: string;
+  settingsVersion: string;
+}
+
+const REVOCATION_SCAN_PAGE = 1000;
+
 /** An answer not yet looked up in the certificate index: revoked is known, good/unknown is not. */
 type PartialAnswer = Answer | { certId: OcspCertId; version?: undefined };
 
@@ -80,6 +100,10 @@ export class OcspResponder {
   private indexedAt = -Infinity;
   private readonly cacheSize: number;
   private readonly now: () => number;
+  private readonly fast = new Map<string, FastEntry>();
+  private readonly fastKeysBySerial = new Map<string, Set<string>>();
+  private checkedPosition = 0;
+  private issuerSignature = '';
 
   constructor(
     private readonly deps: OcspResponderDeps,
@@ -87,15 +111,49 @@ export class OcspResponder {
   ) {
     this.cacheSize = deps.cacheSize ?? 200_000;
     this.now = deps.now ?? Date.now;
+    this.checkedPosition = deps.position?.() ?? 0;
   }
 
-  /** An OCSPResponse for any request bytes: never throws; failures become the matching OCSP error status. */
-  async respond(requestDer: Uint8Array): Promise<{ der: Uint8Array; status: OcspResponseStatus }> {
-    const outcome = await this.answerRequest(requestDer);
+  /**
+   * An OCSPResponse for any request bytes: never throws; failures become the matching OCSP error status.
+   * `requestKey` names these exact request bytes (see `cached`): a cacheable answer is then remembered under it.
+   */
+  async respond(requestDer: Uint8Array, requestKey?: string): Promise<{ der: Uint8Array; status: OcspResponseStatus }> {
+    const outcome = await this.answerRequest(requestDer, requestKey);
     return outcome instanceof Uint8Array ? { der: outcome, status: 'successful' } : { der: ocspStatusResponse(outcome), status: outcome };
   }
 
-  private async answerRequest(requestDer: Uint8Array): Promise<Uint8Array | OcspFailure> {
+  /**
+   * The cached successful response for a request answered before under `requestKey`, if it is still current and
+   * fresh; undefined sends the request through `respond` (which also refreshes aging answers in the background).
+   * Never throws: a failure here (read model, issuer index) leaves the request to `respond`, which reports it.
+   */
+  cached(requestKey: string): Uint8Array | undefined {
+    const { position } = this.deps;
+    if (!position || this.fast.size === 0) return undefined;
+    try {
+      return this.fastAnswer(requestKey, position());
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'OCSP fast path failed');
+      return undefined;
+    }
+  }
+
+  private fastAnswer(requestKey: string, position: number): Uint8Array | undefined {
+    const settings = this.settings();
+    if (settings.disabled) return undefined;
+    const now = this.now();
+    if (now - this.indexedAt > ISSUER_INDEX_MAX_AGE_MS) this.reindexIssuers();
+    if (position !== this.checkedPosition) this.dropRevokedSinceCheck(position);
+    const fast = this.fast.get(requestKey);
+    if (!fast || fast.settingsVersion !== settings.version) return undefined;
+    const entry = this.cache.get(fast.cacheKey);
+    if (!entry || entry.refreshAt <= now) return undefined;
+    this.deps.metrics?.ocspAnswered(entry.outcome, true);
+    return entry.der;
+  }
+
+  private async answerRequest(requestDer: Uint8Array, requestKey?: string): Promise<Uint8Array | OcspFailure> {
     if (this.settings().disabled) return this.fail('unauthorized');
     let request;
     try {
@@ -107,7 +165,13 @@ export class OcspResponder {
     try {
       const issuer = this.issuerFor(request.certIds);
       if (!issuer) return this.fail('unauthorized');
-      if (request.certIds.length === 1 && !request.nonceExtension) return await this.cachedOrSigned(issuer, this.revocationOf(issuer, request.certIds[0]));
+      if (request.certIds.length === 1 && !request.nonceExtension) {
+        const seenAt = this.deps.position?.();
+        const answer = await this.cachedOrSigned(issuer, this.revocationOf(issuer, request.certIds[0]));
+        // Only when no event was projected meanwhile: the status read above is then still the current one.
+        if (requestKey !== undefined && seenAt !== undefined && seenAt === this.deps.position?.()) this.rememberFast(requestKey, answer.cacheKey, request.certIds[0].serialHex);
+        return answer.der;
+      }
       const answers = request.certIds.map((certId) => this.complete(issuer, this.revocationOf(issuer, certId)));
       const der = await this.sign(issuer, answers, request.nonceExtension);
       for (const answer of answers) this.deps.metrics?.ocspAnswered(answer.status.status, false);
@@ -156,7 +220,7 @@ export class OcspResponder {
     return { certId: partial.certId, status: { status: good ? 'good' : 'unknown' }, version: good ? 'g' : 'u' };
   }
 
-  private async cachedOrSigned(issuer: IssuerRow, partial: PartialAnswer, count = true): Promise<Uint8Array> {
+  private async cachedOrSigned(issuer: IssuerRow, partial: PartialAnswer, count = true): Promise<{ der: Uint8Array; cacheKey: string }> {
     const settings = this.settings();
     const prefix = `${toHex(partial.certId.der)}|${settings.version}|`;
     const now = this.now();
@@ -172,11 +236,47 @@ export class OcspResponder {
           .finally(() => this.refreshing.delete(key));
       }
       if (count) this.deps.metrics?.ocspAnswered(cached.outcome, true);
-      return cached.der;
+      return { der: cached.der, cacheKey: key };
     }
-    const fresh = await this.store(prefix, issuer, this.complete(issuer, partial));
+    const answer = this.complete(issuer, partial);
+    const fresh = await this.store(prefix, issuer, answer);
     if (count) this.deps.metrics?.ocspAnswered(fresh.outcome, false);
-    return fresh.der;
+    return { der: fresh.der, cacheKey: prefix + answer.version };
+  }
+
+  private rememberFast(requestKey: string, cacheKey: string, serial: string): void {
+    // Nothing to forget yet: skip the revocations projected before the first entry instead of scanning them later.
+    if (this.fast.size === 0) this.checkedPosition = this.deps.position!();
+    this.fast.delete(requestKey);
+    this.fast.set(requestKey, { cacheKey, serial, settingsVersion: this.settings().version });
+    let keys = this.fastKeysBySerial.get(serial);
+    if (!keys) this.fastKeysBySerial.set(serial, (keys = new Set()));
+    keys.add(requestKey);
+    while (this.fast.size > this.cacheSize) {
+      const [oldestKey, oldest] = this.fast.entries().next().value as [string, FastEntry];
+      this.dropFast(oldestKey, oldest.serial);
+    }
+  }
+
+  private dropFast(requestKey: string, serial: string): void {
+    this.fast.delete(requestKey);
+    const keys = this.fastKeysBySerial.get(serial);
+    keys?.delete(requestKey);
+    if (keys?.size === 0) this.fastKeysBySerial.delete(serial);
+  }
+
+  /** Forgets the fast entries of every serial revoked since the last check: their next request reads the status. */
+  private dropRevokedSinceCheck(position: number): void {
+    for (let after = this.checkedPosition; ; ) {
+      const revoked = this.deps.revocations.revokedAfter(after, REVOCATION_SCAN_PAGE);
+      for (const { serial } of revoked) {
+        for (const key of this.fastKeysBySerial.get(serial) ?? []) this.fast.delete(key);
+        this.fastKeysBySerial.delete(serial);
+      }
+      if (revoked.length < REVOCATION_SCAN_PAGE) break;
+      after = revoked[revoked.length - 1].position;
+    }
+    this.checkedPosition = position;
   }
 
   private async store(prefix: string, issuer: IssuerRow, answer: Answer): Promise<CachedResponse> {
@@ -205,7 +305,8 @@ export class OcspResponder {
   }
 
   private async sign(issuer: IssuerRow, answers: readonly Answer[], nonceExtension?: Uint8Array): Promise<Uint8Array> {
-    const identity = this.deps.identities.of(issuer);
+    const responder = await this.deps.responderFor?.(issuer);
+    const identity = responder?.identity ?? this.deps.identities.of(issuer);
     const now = this.now();
     const { expirySeconds } = this.settings();
     const data = encodeResponseData({
@@ -214,7 +315,7 @@ export class OcspResponder {
       responses: answers.map((a) => ({ certIdDer: a.certId.der, certStatus: a.status, thisUpdate: now, ...(expirySeconds > 0 ? { nextUpdate: now + expirySeconds * 1000 } : {}) })),
       ...(nonceExtension ? { nonceExtension } : {}),
     });
-    return assembleOcspResponse(data, identity.algorithm, await this.deps.pool.sign(identity.key, data));
+    return assembleOcspResponse(data, identity.algorithm, await this.deps.pool.sign(identity.key, data), responder ? [responder.certDer] : []);
   }
 
   private readonly keyHashes = new WeakMap<SigningIdentity, Uint8Array>();
@@ -244,9 +345,17 @@ export class OcspResponder {
     return this.issuerIndex.get(key);
   }
 
+  /** Rebuilds the CertID → issuer index; a change in the issuers (key, usage) also forgets every fast entry. */
   private reindexIssuers(): void {
     const index = new Map<string, IssuerRow>();
-    for (const issuer of this.deps.issuers.list()) {
+    const issuers = this.deps.issuers.list();
+    const signature = issuers.map((i) => `${i.issuerId}:${i.keyId ?? ''}:${i.usage.join(',')}`).join('|');
+    if (signature !== this.issuerSignature) {
+      this.fast.clear();
+      this.fastKeysBySerial.clear();
+      this.issuerSignature = signature;
+    }
+    for (const issuer of issuers) {
       if (!issuer.keyId) continue;
       const identity = this.deps.identities.of(issuer);
       for (const hash of HASHES) {

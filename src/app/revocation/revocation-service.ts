@@ -26,6 +26,7 @@ import { aiaUrls, createPkiContext, type PkiContext } from '../pki/context.js';
 import { publicDeltaCrlUrls } from './aia-defaults.js';
 import { CrlBuilder, type BuiltCrl, type CrlUrls } from './crl-builder.js';
 import { RevocationMetrics } from './metrics.js';
+import { DelegatedResponders } from './ocsp-delegation.js';
 import { OcspResponder } from './ocsp-responder.js';
 import { SigningIdentities } from './signing-identity.js';
 
@@ -64,6 +65,8 @@ export class RevocationService {
   readonly metrics: RevocationMetrics;
   private readonly pki: PkiContext;
   private readonly identities: SigningIdentities;
+  /** Delegated OCSP responders, when `[ocsp] delegated_responder` is on. */
+  readonly responders?: DelegatedResponders;
   private subscription?: AllSubscription;
   private timer?: NodeJS.Timeout;
   private cachedConfig?: { config: CrlConfig; written: boolean };
@@ -75,6 +78,7 @@ export class RevocationService {
     this.metrics = new RevocationMetrics(core.metrics.registry);
     const identities = new SigningIdentities(core.queries.issuers);
     this.identities = identities;
+    if (core.config.ocsp.delegatedResponder) this.responders = new DelegatedResponders(core, identities, core.config.ocsp.responderValiditySeconds);
     this.builder = new CrlBuilder({
       core,
       pool: core.pool,
@@ -86,7 +90,17 @@ export class RevocationService {
       metrics: this.metrics,
     });
     this.ocsp = new OcspResponder(
-      { issuers: core.queries.issuers, certificates: core.queries.certificates, revocations: this.revocations, identities, pool: core.pool, logger: core.logger, metrics: this.metrics },
+      {
+        issuers: core.queries.issuers,
+        certificates: core.queries.certificates,
+        revocations: this.revocations,
+        identities,
+        pool: core.pool,
+        logger: core.logger,
+        metrics: this.metrics,
+        position: () => core.runner.position,
+        ...(this.responders ? { responderFor: (issuer: IssuerRow) => this.responders!.ensure(issuer) } : {}),
+      },
       () => {
         const { config } = this.config();
         return { disabled: config.ocspDisable, expirySeconds: config.ocspExpirySeconds, version: String(config.ocspExpirySeconds) };
@@ -107,6 +121,15 @@ export class RevocationService {
     })();
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
+    await this.ensureResponders();
+  }
+
+  /** Issues or renews each OCSP-signing issuer's delegated responder; failures are logged (the next tick retries). */
+  private async ensureResponders(): Promise<void> {
+    const responders = this.responders;
+    if (!responders) return;
+    const issuers = this.core.queries.issuers.list().filter((issuer) => issuer.keyId && issuer.usage.includes('ocsp-signing'));
+    await Promise.all(issuers.map((issuer) => responders.ensure(issuer).catch((error: unknown) => this.core.logger.error({ err: error, issuerId: issuer.issuerId }, 'OCSP responder issuance failed'))));
   }
 
   async stop(): Promise<void> {
@@ -234,6 +257,7 @@ export class RevocationService {
   }
 
   private tick(): void {
+    void this.ensureResponders();
     const { config } = this.config();
     const now = Date.now();
     for (const issuer of this.signingIssuers()) {

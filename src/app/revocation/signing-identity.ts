@@ -7,7 +7,7 @@ import { defaultSignatureAlgorithm, type SignatureAlgorithm } from '../../crypto
 import { parseCertificate } from '../../crypto/certificate.js';
 import { keyIdentifier } from '../../crypto/public-key.js';
 import { invalid } from '../../domain/errors.js';
-import type { IssuerQueries, IssuerRow } from '../../../projections/issuers.js';
+import type { IssuerQueries, IssuerRow, KeyRow } from '../../../projections/issuers.js';
 import type { WrappedKeyRef } from '../signing-pool.js';
 
 export interface SigningIdentity {
@@ -33,18 +33,22 @@ export class SigningIdentities {
     if (cached) return cached;
     const key = this.issuers.key(issuer.keyId);
     if (!key) throw invalid('issuer_key_missing', `issuer ${issuer.name} has no usable key`);
-    const certDer = new Uint8Array(Buffer.from(issuer.certificate, 'base64'));
-    const cert = parseCertificate(certDer);
-    const identity: SigningIdentity = {
-      issuerId: issuer.issuerId,
-      certDer,
-      subjectDer: cert.subjectDer,
-      spkiDer: cert.spkiDer,
-      authorityKeyId: cert.subjectKeyId ?? keyIdentifier(cert.spkiDer),
-      algorithm: defaultSignatureAlgorithm(key.spec),
-      key: { keyId: key.keyId, wrapped: key.wrapped },
-    };
+    const identity = signingIdentity(issuer.issuerId, new Uint8Array(Buffer.from(issuer.certificate, 'base64')), key);
     this.cache.set(cacheKey, identity);
     return identity;
   }
+}
+
+/** The identity of a certificate and its stored key (an issuer's, or a delegated OCSP responder's for `issuerId`). */
+export function signingIdentity(issuerId: string, certDer: Uint8Array, key: KeyRow): SigningIdentity {
+  const cert = parseCertificate(certDer);
+  return {
+    issuerId,
+    certDer,
+    subjectDer: cert.subjectDer,
+    spkiDer: cert.spkiDer,
+    authorityKeyId: cert.subjectKeyId ?? keyIdentifier(cert.spkiDer),
+    algorithm: defaultSignatureAlgorithm(key.spec),
+    key: { keyId: key.keyId, wrapped: key.wrapped },
+  };
 }

@@ -22,7 +22,8 @@ import { readBody, requireMediaType } from '../middleware/body.js';
 
 const PKIX_CRL = 'application/pkix-crl';
 const PEM = 'application/x-pem-file';
-const OCSP_RESPONSE = 'application/ocsp-response';
+export const OCSP_RESPONSE = 'application/ocsp-response';
+export const OCSP_REQUEST = 'application/ocsp-request';
 const MAX_SIGN_BODY = 16 * 1024 * 1024;
 
 /** OpenBao's response envelope around `data`. */
@@ -54,7 +55,7 @@ function sendCrl(ctx: Koa.Context, der: Uint8Array, format: CrlFormat): void {
 }
 
 /** Maps an OCSP status to the HTTP status OpenBao answers with; the body is the DER OCSPResponse either way. */
-const OCSP_HTTP_STATUS: Record<OcspResponseStatus, number> = { successful: 200, malformedRequest: 400, internalError: 500, tryLater: 503, sigRequired: 401, unauthorized: 401 };
+export const OCSP_HTTP_STATUS: Record<OcspResponseStatus, number> = { successful: 200, malformedRequest: 400, internalError: 500, tryLater: 503, sigRequired: 401, unauthorized: 401 };
 
 function sendOcsp(ctx: Koa.Context, response: { der: Uint8Array; status: OcspResponseStatus }): void {
   ctx.status = OCSP_HTTP_STATUS[response.status] ?? 200;
@@ -75,7 +76,12 @@ function ocspGetRequest(path: string, prefix: string): Uint8Array | undefined {
   return new Uint8Array(Buffer.from(compact.replace(/-/g, '+').replace(/_/g, '/'), 'base64'));
 }
 
-const OCSP_PREFIX = '/v1/pki/ocsp/';
+export const OCSP_PREFIX = '/v1/pki/ocsp/';
+export const OCSP_POST_PATH = '/v1/pki/ocsp';
+
+/** The responder's fast-path keys: a GET by its raw path (no need to decode it), a POST by its body bytes. */
+export const ocspGetKey = (path: string): string => `G${path}`;
+export const ocspPostKey = (body: Uint8Array): string => `P${Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1')}`;
 
 /** The unauthenticated read paths: CRLs of the default issuer and per issuer, and OCSP. */
 export function revocationReadRoutes(service: RevocationService): Router {
@@ -96,8 +102,9 @@ export function revocationReadRoutes(service: RevocationService): Router {
   router.get('/issuer/:ref/crl/delta/der', crl(byParam, 'delta', 'der'));
   router.get('/issuer/:ref/crl/delta/pem', crl(byParam, 'delta', 'pem'));
   router.post('/ocsp', async (ctx) => {
-    requireMediaType(ctx, ['application/ocsp-request']);
-    sendOcsp(ctx, await service.ocsp.respond(await readBody(ctx)));
+    requireMediaType(ctx, [OCSP_REQUEST]);
+    const body = await readBody(ctx);
+    sendOcsp(ctx, await service.ocsp.respond(body, ocspPostKey(body)));
   });
   return router;
 }
@@ -111,7 +118,7 @@ export function ocspGetMiddleware(service: RevocationService): Koa.Middleware {
     if (ctx.method !== 'GET' || !ctx.path.startsWith(OCSP_PREFIX)) return next();
     ctx.state.routeTemplate = `${OCSP_PREFIX}:request`;
     const request = ocspGetRequest(ctx.path, OCSP_PREFIX);
-    sendOcsp(ctx, request ? await service.ocsp.respond(request) : { der: ocspStatusResponse('malformedRequest'), status: 'malformedRequest' });
+    sendOcsp(ctx, request ? await service.ocsp.respond(request, ocspGetKey(ctx.path)) : { der: ocspStatusResponse('malformedRequest'), status: 'malformedRequest' });
   };
 }
 

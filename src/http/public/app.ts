@@ -10,6 +10,8 @@ import { errorMiddleware, jsonErrorBody } from '../errors.js';
 import { requestMetrics } from '../middleware/metrics.js';
 import { openBaoApi, revocationMiddleware } from '../pki/app.js';
 import { legacyCrlMiddleware } from '../pki/revocation-routes.js';
+import type { RequestHandler } from '../listeners.js';
+import { withOcspFastPath } from './ocsp-fast-path.js';
 
 export function buildPublicApp(core: Core, revocation?: RevocationService): Koa {
   const app = new Koa();
@@ -23,4 +25,10 @@ export function buildPublicApp(core: Core, revocation?: RevocationService): Koa 
     ctx.body = { error: `no such endpoint: ${ctx.method} ${ctx.path}` };
   });
   return app;
+}
+
+/** The public listener's request handler: cached OCSP answered before Koa (see ocsp-fast-path.ts), the app otherwise. */
+export function publicRequestHandler(core: Core, revocation?: RevocationService): RequestHandler {
+  const app = buildPublicApp(core, revocation).callback();
+  return revocation ? withOcspFastPath(app, revocation.ocsp, core.metrics, 'public') : app;
 }
