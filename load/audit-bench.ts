@@ -1,5 +1,8 @@
 /**
- * Replay and verification of a long log: `npm run bench:audit [-- events]` (default 1,000,000).
+ * Replay and verification of a long log: `npm run bench:audit [-- events] [--log FILE] [--only replay|verify]`
+ * (default 1,000,000 events). `--log FILE` keeps the generated log in FILE, or reuses FILE when it exists (no
+ * generation: profile replay or verify alone on the same log, e.g. `node --cpu-prof --import tsx load/audit-bench.ts
+ * 200000 --log /tmp/audit-200k.db --only verify`).
  *
  * 1. Generates the log into a temporary SQLite store through the adapter, 2,000 appends in flight (one group
  *    commit each), synchronous=NORMAL: 90 % CertificateIssued (each its own `cert-<serial>` stream, ~1 KB like a
@@ -21,7 +24,15 @@ import { replayInto } from '../src/app/replay.js';
 import { SqliteEventStore } from '../src/eventstore/sqlite.js';
 import type { NewEvent } from '../src/eventstore/port.js';
 
-const total = Number(process.argv[2] ?? 1_000_000);
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const total = Number(args.find((arg, i) => /^\d+$/.test(arg) && !args[i - 1]?.startsWith('--')) ?? 1_000_000);
+const keptLog = option('--log');
+const only = option('--only');
+if (only !== undefined && only !== 'replay' && only !== 'verify') throw new Error('--only: replay or verify');
 const IN_FLIGHT = 2000;
 const HEAD_EVERY = 10_000;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signet-audit-bench-'));
@@ -81,27 +92,33 @@ async function generate(store: SqliteEventStore): Promise<number> {
 const rate = (events: number, seconds: number) => Math.round(events / seconds);
 
 try {
-  const file = path.join(dir, 'events.db');
-  const generation = await measure(() => generate(new SqliteEventStore(file, { synchronous: 'NORMAL', maxBatch: IN_FLIGHT })));
-  const events = generation.result;
-  console.error(`generated ${events} events in ${generation.seconds.toFixed(1)} s (${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MiB)`);
+  const file = keptLog ?? path.join(dir, 'events.db');
+  let generation: { seconds: number } | undefined;
+  if (!fs.existsSync(file)) {
+    const generated = await measure(() => generate(new SqliteEventStore(file, { synchronous: 'NORMAL', maxBatch: IN_FLIGHT })));
+    generation = generated;
+    console.error(`generated ${generated.result} events in ${generated.seconds.toFixed(1)} s (${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MiB)`);
+  }
 
   const store = new SqliteEventStore(file);
-  const replay = await measure(() => replayInto(store, path.join(dir, 'replay'), 'head', (n) => n % 100_000 === 0 && console.error(`replayed ${n}`)));
-  replay.result.db.close();
-  const verify = await measure(() => verifyStore(store, { onProgress: (n) => console.error(`verified ${n}`) }));
+  const events = await store.headPosition();
+  const rows: { step: string; events: number; seconds: number; cpuSeconds: number }[] = [];
+  if (only !== 'verify') {
+    const replay = await measure(() => replayInto(store, path.join(dir, 'replay'), 'head', (n) => n % 100_000 === 0 && console.error(`replayed ${n}`)));
+    replay.result.db.close();
+    rows.push({ step: 'replay (every read model, from position 0)', events: replay.result.events, seconds: replay.seconds, cpuSeconds: replay.cpuSeconds });
+  }
+  if (only !== 'replay') {
+    const verify = await measure(() => verifyStore(store, { onProgress: (n) => console.error(`verified ${n}`) }));
+    if (!verify.result.ok) throw new Error(`verification failed: ${JSON.stringify(verify.result.failure)}`);
+    rows.push({ step: `verify (re-hash, ${verify.result.headsVerified} signed heads)`, events: verify.result.events, seconds: verify.seconds, cpuSeconds: verify.cpuSeconds });
+  }
   await store.close();
-  if (!verify.result.ok) throw new Error(`verification failed: ${JSON.stringify(verify.result.failure)}`);
-
-  const rows = [
-    { step: 'replay (every read model, from position 0)', events: replay.result.events, seconds: replay.seconds, cpuSeconds: replay.cpuSeconds },
-    { step: `verify (re-hash, ${verify.result.headsVerified} signed heads)`, events: verify.result.events, seconds: verify.seconds, cpuSeconds: verify.cpuSeconds },
-  ];
   console.log(`Audit log: ${events} events, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at the end\n`);
   console.log('| step | events | seconds | events/s | events per CPU-second |');
   console.log('|---|---:|---:|---:|---:|');
   for (const r of rows) console.log(`| ${r.step} | ${r.events} | ${r.seconds.toFixed(1)} | ${rate(r.events, r.seconds)} | ${rate(r.events, r.cpuSeconds)} |`);
-  console.log(`\ngeneration: ${rate(events, generation.seconds)} events/s (appends through the adapter, heads included)\n`);
+  if (generation) console.log(`\ngeneration: ${rate(events, generation.seconds)} events/s (appends through the adapter, heads included)\n`);
   console.log(JSON.stringify({ events, rows: rows.map((r) => ({ ...r, eventsPerSec: rate(r.events, r.seconds), eventsPerCpuSec: rate(r.events, r.cpuSeconds) })) }));
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });

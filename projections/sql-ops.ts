@@ -79,9 +79,32 @@ function paramsOf(op: RowOp): Cell[] {
   }
 }
 
+/** Increments waiting to be written: one per counter row, with the sum of everything added to it. */
+interface PendingIncrement {
+  statement: Database.Statement;
+  params: Cell[];
+}
+
+export interface RowOpApplierOptions {
+  /**
+   * Hold increments in memory and write each counter row once per flush() with the sum (a replay adds to the same
+   * few hundred counter rows millions of times). Apply ops inside batch(), which writes them before it returns
+   * (call it inside the transaction) and forgets them when the work throws. Increments are also flushed before any update or delete (which may fire triggers
+   * that read counters) and before any other op on a table with pending increments, so the result is always the
+   * one applying each op at once gives; triggers fired by inserts must only add to counters (upserts), as they do.
+   */
+  deferIncrements?: boolean;
+}
+
 export class RowOpApplier {
   private readonly statements = new Map<string, Database.Statement>();
-  constructor(private readonly db: Database.Database) {}
+  private readonly pending = new Map<string, PendingIncrement>();
+  private readonly pendingTables = new Set<string>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly options: RowOpApplierOptions = {},
+  ) {}
 
   apply(op: RowOp): void {
     const shape = shapeOf(op);
@@ -90,6 +113,38 @@ export class RowOpApplier {
       statement = this.db.prepare(sqlFor(op));
       this.statements.set(shape, statement);
     }
+    if (this.options.deferIncrements) {
+      if (op.op === 'increment') return this.defer(shape, statement, op);
+      if (this.pending.size > 0 && (op.op === 'update' || op.op === 'delete' || this.pendingTables.has(op.table))) this.flush();
+    }
     statement.run(paramsOf(op));
+  }
+
+  /** Runs `work` (which applies ops) and writes the increments it deferred; none survive a throw into the next batch. */
+  batch(work: () => void): void {
+    try {
+      work();
+      this.flush();
+    } finally {
+      this.pending.clear();
+      this.pendingTables.clear();
+    }
+  }
+
+  private flush(): void {
+    for (const { statement, params } of this.pending.values()) statement.run(params);
+    this.pending.clear();
+    this.pendingTables.clear();
+  }
+
+  private defer(shape: string, statement: Database.Statement, op: Extract<RowOp, { op: 'increment' }>): void {
+    const key = Object.values(op.key);
+    const id = `${shape}\u0000${JSON.stringify(key)}`;
+    const waiting = this.pending.get(id);
+    if (waiting) (waiting.params[key.length] as number) += op.by;
+    else {
+      this.pending.set(id, { statement, params: [...key, op.by] });
+      this.pendingTables.add(op.table);
+    }
   }
 }

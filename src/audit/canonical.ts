@@ -14,8 +14,29 @@ import type { RecordedEvent } from '../eventstore/port.js';
 /** Names that JavaScript enumerates before all others (array indices), whatever order they were written in. */
 const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
 
-function inCodeUnitOrder(keys: readonly string[]): boolean {
-  for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) return false;
+/** Only a name starting with a digit can be an array index: most names skip the regular expression. */
+const mayBeArrayIndex = (name: string): boolean => {
+  const first = name.charCodeAt(0);
+  return first >= 48 && first <= 57 && ARRAY_INDEX.test(name);
+};
+
+/**
+ * Whether JSON.stringify already writes `value` in RFC 8785 member order: every object's members sorted, none named
+ * like an array index. Checked first, without allocating: many events (and any stored in RFC 8785 form) need no
+ * reordering, and for the others it stops at the first member out of order.
+ */
+function inCanonicalOrder(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!inCanonicalOrder(value[i])) return false;
+    return true;
+  }
+  let previous: string | undefined;
+  for (const key in value) {
+    if ((previous !== undefined && previous > key) || mayBeArrayIndex(key)) return false;
+    if (!inCanonicalOrder((value as Record<string, unknown>)[key])) return false;
+    previous = key;
+  }
   return true;
 }
 
@@ -36,18 +57,22 @@ function reordered(value: unknown): unknown {
   }
   const object = value as Record<string, unknown>;
   const keys = Object.keys(object);
-  let changed = !inCodeUnitOrder(keys);
-  const values = new Array<unknown>(keys.length);
+  let inOrder = true;
+  let values: unknown[] | undefined;
   for (let i = 0; i < keys.length; i++) {
-    if (ARRAY_INDEX.test(keys[i])) return undefined;
-    values[i] = reordered(object[keys[i]]);
-    if (values[i] === undefined && object[keys[i]] !== undefined) return undefined;
-    if (values[i] !== object[keys[i]]) changed = true;
+    const key = keys[i];
+    if (mayBeArrayIndex(key)) return undefined;
+    if (i > 0 && keys[i - 1] > key) inOrder = false;
+    const member = object[key];
+    const item = reordered(member);
+    if (item === undefined && member !== undefined) return undefined;
+    if (item !== member) (values ??= keys.map((k) => object[k]))[i] = item;
   }
-  if (!changed) return value;
-  const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+  if (inOrder && !values) return value;
+  const order = keys.map((_, i) => i);
+  if (!inOrder) order.sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
   const copy: Record<string, unknown> = {};
-  for (const i of order) copy[keys[i]] = values[i];
+  for (const i of order) copy[keys[i]] = values ? values[i] : object[keys[i]];
   return copy;
 }
 
@@ -76,7 +101,7 @@ function assertFiniteNumbers(value: unknown): void {
 
 /** RFC 8785 canonical JSON of a JSON value. */
 export function canonicalJson(value: unknown): string {
-  const ordered = reordered(value);
+  const ordered = inCanonicalOrder(value) ? value : reordered(value);
   if (ordered === undefined) return write(value);
   const text = JSON.stringify(ordered);
   // JSON.stringify writes NaN and Infinity as null; RFC 8785 refuses them. Only look when a null could be one.
