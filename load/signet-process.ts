@@ -28,11 +28,13 @@ export interface SignetOptions {
 }
 
 const MAX_SHOWN_ERRORS = 3;
+/** The heap flags `npm start`, bin/signet.js and the ops files run the server with (README, "Memory"). */
+const SERVE_HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=512'];
 
 export async function startSignet(options: SignetOptions = {}): Promise<SignetProcess> {
   let shownErrors = 0;
   const dataDir = mkdtempSync(join(tmpdir(), 'signet-load-'));
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), 'bin/signet.js', 'serve'], {
+  const child: ChildProcess = spawn(process.execPath, [...SERVE_HEAP_FLAGS, ...(options.nodeArgs ?? []), 'bin/signet.js', 'serve'], {
     env: {
       ...process.env,
       SIGNET_DATA_DIR: dataDir,

@@ -6,21 +6,10 @@
 import type { AllSubscription, EventStore, RecordedEvent } from '../src/eventstore/port.js';
 import type { Projection, SignetRecordedEvent } from './projection.js';
 import type { ReadModelDb } from './readmodel-db.js';
+import { PositionWaiters } from './position-waiters.js';
 import { RowOpApplier } from './sql-ops.js';
 
-interface Waiter {
-  position: number;
-  resolve: () => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
-export class ProjectionTimeoutError extends Error {
-  constructor(position: number, reached: number) {
-    super(`projections did not reach position ${position} in time (at ${reached})`);
-    this.name = 'ProjectionTimeoutError';
-  }
-}
+export { ProjectionTimeoutError } from './position-waiters.js';
 
 export interface ProjectionRunnerOptions {
   /**
@@ -29,9 +18,46 @@ export interface ProjectionRunnerOptions {
    * triggers are always created at once (upserts and triggers depend on them).
    */
   deferIndexes?: boolean;
+  /** Called after each applied batch with the new position (the projection thread reports progress with it). */
+  onApplied?: (position: number) => void;
+  /** Called once if following the log fails (the runner then stops applying). */
+  onFailed?: (error: Error) => void;
 }
 
 const PLAIN_INDEX = /^\s*CREATE\s+INDEX\b/i;
+
+/**
+ * Creates missing projection tables and drops and recreates those of a projection whose version changed (it then
+ * rebuilds from position 0). Returns each projection's checkpoint, and the plain indexes left out when deferIndexes.
+ */
+export function prepareProjectionTables(
+  db: ReadModelDb,
+  projections: readonly Projection[],
+  options: Pick<ProjectionRunnerOptions, 'deferIndexes'> = {},
+): { checkpoints: Map<string, number>; deferredIndexes: string[] } {
+  const read = db.prepare('SELECT version, position FROM projection_checkpoints WHERE name = ?');
+  const write = db.prepare('INSERT OR REPLACE INTO projection_checkpoints (name, version, position) VALUES (?, ?, ?)');
+  const checkpoints = new Map<string, number>();
+  const deferredIndexes: string[] = [];
+  db.transaction(() => {
+    for (const projection of projections) {
+      const stored = read.get(projection.name) as { version: number; position: number } | undefined;
+      if (stored && stored.version !== projection.version) {
+        for (const table of Object.keys(projection.tables)) db.exec(`DROP TABLE IF EXISTS ${table}`);
+      }
+      for (const statements of Object.values(projection.tables)) {
+        for (const sql of statements) {
+          if (options.deferIndexes && PLAIN_INDEX.test(sql)) deferredIndexes.push(sql);
+          else db.exec(sql);
+        }
+      }
+      const position = stored && stored.version === projection.version ? stored.position : 0;
+      write.run(projection.name, projection.version, position);
+      checkpoints.set(projection.name, position);
+    }
+  }).immediate(); // take the write lock first: a deferred read-then-write fails at once when another process wrote
+  return { checkpoints, deferredIndexes };
+}
 
 export class ProjectionRunner {
   private readonly applier: RowOpApplier;
@@ -40,7 +66,7 @@ export class ProjectionRunner {
   private deferredIndexes: string[] = [];
   private readonly checkpoints = new Map<string, number>();
   private readonly handles: Map<string, Projection[]>;
-  private waiters: Waiter[] = [];
+  private readonly waiters = new PositionWaiters(() => this.applied);
   private subscription?: AllSubscription;
   private loop?: Promise<void>;
   private applied = 0;
@@ -51,7 +77,7 @@ export class ProjectionRunner {
     private readonly projections: readonly Projection[],
     private readonly options: ProjectionRunnerOptions = {},
   ) {
-    this.applier = new RowOpApplier(db);
+    this.applier = new RowOpApplier(db, { deferIncrements: true });
     this.readCheckpoints = db.prepare('SELECT name, position FROM projection_checkpoints');
     this.saveCheckpoint = db.prepare('UPDATE projection_checkpoints SET position = ? WHERE name = ?');
     this.handles = new Map();
@@ -80,27 +106,10 @@ export class ProjectionRunner {
 
   /** Creates missing tables; drops and rebuilds a projection whose version changed. */
   private prepareTables(): void {
-    const read = this.db.prepare('SELECT version, position FROM projection_checkpoints WHERE name = ?');
-    const write = this.db.prepare('INSERT OR REPLACE INTO projection_checkpoints (name, version, position) VALUES (?, ?, ?)');
-    this.db.transaction(() => {
-      for (const projection of this.projections) {
-        const stored = read.get(projection.name) as { version: number; position: number } | undefined;
-        if (stored && stored.version !== projection.version) {
-          for (const table of Object.keys(projection.tables)) this.db.exec(`DROP TABLE IF EXISTS ${table}`);
-        }
-        for (const statements of Object.values(projection.tables)) {
-          for (const sql of statements) {
-            if (this.options.deferIndexes && PLAIN_INDEX.test(sql)) this.deferredIndexes.push(sql);
-            else this.db.exec(sql);
-          }
-        }
-        const position = stored && stored.version === projection.version ? stored.position : 0;
-        write.run(projection.name, projection.version, position);
-        this.checkpoints.set(projection.name, position);
-      }
-    }).immediate(); // take the write lock first: a deferred read-then-write fails at once when another process wrote
-    this.applied = Math.min(...this.checkpoints.values(), Number.MAX_SAFE_INTEGER);
-    if (this.projections.length === 0) this.applied = 0;
+    const prepared = prepareProjectionTables(this.db, this.projections, this.options);
+    this.deferredIndexes = prepared.deferredIndexes;
+    for (const [name, position] of prepared.checkpoints) this.checkpoints.set(name, position);
+    this.applied = this.projections.length === 0 ? 0 : Math.min(...this.checkpoints.values());
   }
 
   /** Creates the indexes the constructor deferred (see ProjectionRunnerOptions.deferIndexes). */
@@ -125,12 +134,15 @@ export class ProjectionRunner {
         for (const row of this.readCheckpoints.all() as { name: string; position: number }[]) {
           if (this.checkpoints.has(row.name)) this.checkpoints.set(row.name, Math.max(row.position, this.checkpoints.get(row.name) ?? 0));
         }
-        for (const event of events) {
-          for (const projection of this.handles.get(event.type) ?? []) {
-            if ((this.checkpoints.get(projection.name) ?? 0) >= event.position) continue;
-            for (const op of projection.reduce(event as SignetRecordedEvent)) this.applier.apply(op);
+        // Counter increments are summed per row over the batch and written at its end (see RowOpApplierOptions).
+        this.applier.batch(() => {
+          for (const event of events) {
+            for (const projection of this.handles.get(event.type) ?? []) {
+              if ((this.checkpoints.get(projection.name) ?? 0) >= event.position) continue;
+              for (const op of projection.reduce(event as SignetRecordedEvent)) this.applier.apply(op);
+            }
           }
-        }
+        });
         for (const projection of this.projections) {
           if ((this.checkpoints.get(projection.name) ?? 0) < last) this.saveCheckpoint.run(last, projection.name);
         }
@@ -140,7 +152,8 @@ export class ProjectionRunner {
       if ((this.checkpoints.get(projection.name) ?? 0) < last) this.checkpoints.set(projection.name, last);
     }
     this.applied = Math.max(this.applied, Math.min(...this.checkpoints.values()));
-    this.releaseWaiters();
+    this.waiters.release();
+    this.options.onApplied?.(this.applied);
   }
 
   /** Catches up with the log and keeps following it until stop(). */
@@ -153,8 +166,8 @@ export class ProjectionRunner {
         for await (const batch of subscription) this.applyBatch(batch);
       } catch (error) {
         this.failure = error as Error;
-        for (const waiter of this.waiters) waiter.reject(this.failure);
-        this.waiters = [];
+        this.waiters.rejectAll(this.failure);
+        this.options.onFailed?.(this.failure);
       }
     })();
   }
@@ -178,31 +191,7 @@ export class ProjectionRunner {
   /** Resolves once every projection has applied `position` (read your writes). */
   waitFor(position: number, timeoutMs = 10_000): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.applied >= position) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        position,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.waiters = this.waiters.filter((w) => w !== waiter);
-          reject(new ProjectionTimeoutError(position, this.applied));
-        }, timeoutMs),
-      };
-      // Not unref'd: a process waiting for another node's events (the subscription polls on an unref'd timer) must stay alive.
-      this.waiters.push(waiter);
-    });
-  }
-
-  private releaseWaiters(): void {
-    if (this.waiters.length === 0) return;
-    const ready = this.waiters.filter((w) => w.position <= this.applied);
-    if (ready.length === 0) return;
-    this.waiters = this.waiters.filter((w) => w.position > this.applied);
-    for (const waiter of ready) {
-      clearTimeout(waiter.timer);
-      waiter.resolve();
-    }
+    return this.waiters.wait(position, timeoutMs);
   }
 
   async stop(): Promise<void> {

@@ -7,6 +7,10 @@ import type { SignetConfig } from './config/config.js';
 import type { Logger } from './app/logger.js';
 import { bootstrap, type BootstrapResult } from './app/bootstrap.js';
 import { openCore, type Core } from './core.js';
+import { SIGNING_WORKER } from './app/signing-pool.js';
+import { EVENT_WRITER_THREAD } from './eventstore/sqlite-writer.js';
+import { prepareThreadEntries } from './threads/bundle.js';
+import { PROJECTION_THREAD } from '../projections/threaded-runner.js';
 import { buildAdminApp } from './http/admin/app.js';
 import { buildEstApp } from './http/est/app.js';
 import { adminBearerTokens, adminTlsOptions } from './http/admin/auth.js';
@@ -34,7 +38,8 @@ export interface RunningSignet {
 }
 
 export async function startServer(config: SignetConfig, logger: Logger): Promise<RunningSignet> {
-  const core = await openCore(config, logger, { pool: true });
+  await prepareThreadEntries([SIGNING_WORKER, PROJECTION_THREAD, EVENT_WRITER_THREAD]);
+  const core = await openCore(config, logger, { pool: true, threads: true });
   const opened: Listener[] = [];
   const stoppers: (() => Promise<void>)[] = [];
   try {

@@ -65,7 +65,7 @@ export function issuerCanIssue(issuer: IssuerRow): boolean {
 
 export class IssuanceService {
   constructor(
-    private readonly core: Pick<Core, 'commands' | 'queries' | 'publicBaseUrl'>,
+    private readonly core: Pick<Core, 'commands' | 'queries' | 'publicBaseUrl' | 'admission'>,
     private readonly pool: SigningPool,
   ) {}
 
@@ -77,7 +77,12 @@ export class IssuanceService {
     return issuer;
   }
 
-  async issueFromCsr(request: IssueFromCsrRequest): Promise<IssuedCertificate> {
+  /** 503 (OverloadedError) without doing anything when too many certificates are already being issued. */
+  issueFromCsr(request: IssueFromCsrRequest): Promise<IssuedCertificate> {
+    return this.core.admission.run(() => this.signAndRecord(request));
+  }
+
+  private async signAndRecord(request: IssueFromCsrRequest): Promise<IssuedCertificate> {
     const { issuer } = request;
     const key = issuer.keyId ? this.core.queries.issuers.key(issuer.keyId) : undefined;
     if (!key) throw new DomainError('invalid', 'issuer_key_missing', `issuer ${issuer.name} has no usable key`);

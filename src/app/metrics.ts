@@ -50,6 +50,12 @@ export class SignetMetrics {
   readonly caHealth = this.perCaGauge('signet_ca_health', 'CA health: 1 healthy, 0.5 degraded, 0 unhealthy');
   readonly caNotAfter = this.perCaGauge('signet_ca_not_after_timestamp_seconds', 'When each CA certificate expires (Unix time), for expiry alerts');
   readonly signingQueueDepth = new Gauge({ name: 'signet_signing_queue_depth', help: 'Signing requests waiting for a worker', registers: [this.registry] });
+  readonly issuanceInFlight = new Gauge({ name: 'signet_issuance_in_flight', help: 'Certificates being signed and recorded right now', registers: [this.registry] });
+  readonly issuanceRefused = new Counter({
+    name: 'signet_issuance_overload_refused_total',
+    help: 'Issuance requests refused with 503 because the in-flight limit was reached',
+    registers: [this.registry],
+  });
   readonly eventStoreAppend = new Histogram({
     name: 'signet_eventstore_append_seconds',
     help: 'Event-store append latency, from append() to its durable outcome (group commit included)',

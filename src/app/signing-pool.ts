@@ -6,6 +6,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import { threadEntry } from '../threads/bundle.js';
+import { HELPER_THREAD_LIMITS } from '../threads/ts-worker.js';
 import type { KeySpec } from '../domain/x509.js';
 import type { IssueItem, IssueOutcome, SignTask, WorkerTask, GeneratedKey, WrappedKeyRef } from '../../workers/sign.js';
 
@@ -43,9 +45,9 @@ export interface SigningPoolStats {
   utilization: number;
 }
 
-const WORKER_FILE = new URL('../../workers/sign.ts', import.meta.url);
-/** Workers load TypeScript through tsx; resolved here so it works whatever the process's working directory. */
-const WORKER_EXEC_ARGV = WORKER_FILE.pathname.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
+export const SIGNING_WORKER = new URL('../../workers/sign.ts', import.meta.url);
+/** Unless bundled (src/threads/bundle.ts), workers load TypeScript through tsx, resolved here whatever the working directory. */
+const TSX_EXEC_ARGV = ['--import', import.meta.resolve('tsx')];
 
 export class SigningPool {
   private readonly piscina: Piscina;
@@ -62,8 +64,9 @@ export class SigningPool {
     this.threads = options.threads ?? availableParallelism();
     this.maxQueue = options.maxQueue ?? 4096;
     this.maxBatch = options.maxBatch ?? 32;
+    const entry = threadEntry(SIGNING_WORKER);
     this.piscina = new Piscina({
-      filename: WORKER_FILE.href,
+      filename: entry.href,
       minThreads: this.threads,
       maxThreads: this.threads,
       // Issue batches are bounded by our own queue; single tasks (keygen, CRL/OCSP signing) wait in Piscina's, which
@@ -72,7 +75,8 @@ export class SigningPool {
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
       workerData: { kek: Buffer.from(options.kek) },
-      execArgv: WORKER_EXEC_ARGV,
+      execArgv: entry.pathname.endsWith('.ts') ? TSX_EXEC_ARGV : [],
+      resourceLimits: HELPER_THREAD_LIMITS,
     });
     // A worker that dies is replaced by Piscina; its tasks fail and surface to their callers.
     this.piscina.on('error', (error: Error) => this.onError?.(error));

@@ -48,6 +48,7 @@ const tomlSchema = z
       .object({
         threads: z.number().int().min(1).max(256).optional(),
         max_queue: z.number().int().min(1).max(1_000_000).optional(),
+        max_in_flight: z.number().int().min(1).max(1_000_000).optional(),
       })
       .strict()
       .optional(),
@@ -125,7 +126,7 @@ export interface SignetConfig {
   eventStore: string;
   listen: { est: ListenAddress; api: ListenAddress; admin: ListenAddress; public: ListenAddress };
   logLevel: string;
-  pool: { threads: number; maxQueue: number };
+  pool: { threads: number; maxQueue: number; maxInFlight: number };
   ca: {
     rootCommonName: string;
     issuingCommonName: string;
@@ -232,7 +233,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       public: listen('SIGNET_PUBLIC_LISTEN', 'public_listen', '127.0.0.1:8080'),
     },
     logLevel,
-    pool: { threads, maxQueue: intFromEnv(env, 'SIGNET_POOL_MAX_QUEUE') ?? toml.pool?.max_queue ?? 4096 },
+    pool: {
+      threads,
+      maxQueue: intFromEnv(env, 'SIGNET_POOL_MAX_QUEUE') ?? toml.pool?.max_queue ?? 4096,
+      maxInFlight: intFromEnv(env, 'SIGNET_MAX_IN_FLIGHT') ?? toml.pool?.max_in_flight ?? 2048,
+    },
     ca: {
       rootCommonName: toml.ca?.root_common_name ?? 'Signet Root CA',
       issuingCommonName: toml.ca?.issuing_common_name ?? 'Signet Issuing CA',

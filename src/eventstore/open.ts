@@ -21,8 +21,8 @@ export function parseEventStoreSpec(spec: string, dataDir: string): EventStoreSp
   return { kind: 'sqlite', file: path.resolve(trimmed === '' ? path.join(dataDir, 'events.db') : trimmed) };
 }
 
-/** `onFlush` (append latency metrics) applies to the SQLite adapter only. */
-export async function openEventStore(spec: string, dataDir: string, options: Pick<SqliteEventStoreOptions, 'onFlush'> = {}): Promise<EventStore> {
+/** `onFlush` (append latency metrics) and `writerThread` apply to the SQLite adapter only. */
+export async function openEventStore(spec: string, dataDir: string, options: Pick<SqliteEventStoreOptions, 'onFlush' | 'writerThread'> = {}): Promise<EventStore> {
   const parsed = parseEventStoreSpec(spec, dataDir);
   switch (parsed.kind) {
     case 'kurrentdb': {

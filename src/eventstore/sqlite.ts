@@ -16,6 +16,7 @@
  */
 import Database from 'better-sqlite3';
 import { enableWal } from '../sqlite/wal.js';
+import { SqliteWriterThread } from './sqlite-writer.js';
 import {
   EventStoreClosedError,
   type AllSubscription,
@@ -72,6 +73,11 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** Called after every group commit; must not throw. */
   onFlush?: (stats: FlushStats) => void;
+  /**
+   * Commit in a writer thread with its own connection (src/eventstore/sqlite-writer.ts), so COMMIT and its fsync
+   * never block this event loop. Started at the first append: a store that only reads never starts one.
+   */
+  writerThread?: boolean;
 }
 
 interface PendingAppend {
@@ -136,7 +142,11 @@ export class SqliteEventStore implements EventStore {
   private readonly subscriptions = new Set<PollingSubscription>();
   private pollTimer?: NodeJS.Timeout;
   private knownHead = 0;
+  /** Set by close(): no new appends. Reads go on until the queued appends are committed and `closed` is set. */
+  private closing = false;
   private closed = false;
+  private readonly writerOptions?: SqliteEventStoreOptions;
+  private writer?: SqliteWriterThread;
 
   constructor(readonly path: string, options: SqliteEventStoreOptions = {}) {
     this.flushIntervalMs = options.flushIntervalMs ?? 0;
@@ -144,6 +154,7 @@ export class SqliteEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
     this.busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? 5000);
     this.onFlush = options.onFlush;
+    if (options.writerThread) this.writerOptions = options;
     if (!(this.flushIntervalMs >= 0)) throw new TypeError('flushIntervalMs must be >= 0');
     if (!Number.isSafeInteger(this.maxBatch) || this.maxBatch < 1) throw new TypeError('maxBatch must be a positive integer');
 
@@ -176,12 +187,37 @@ export class SqliteEventStore implements EventStore {
 
   append(streamId: string, events: NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
-      if (this.closed) throw new EventStoreClosedError();
+      if (this.closing) throw new EventStoreClosedError();
       const expected = options.expectedRevision ?? 'any';
       assertExpectedRevision(expected);
-      this.queue.push({ streamId, events: encodeEvents(streamId, events), expected, enqueuedAt: performance.now(), resolve, reject });
-      this.scheduleFlush();
+      const encoded = encodeEvents(streamId, events);
+      if (this.writerOptions) this.writerThread().append(streamId, encoded, expected, resolve, reject);
+      else this.enqueue(streamId, encoded, expected, resolve, reject);
     });
+  }
+
+  /** An append already encoded and checked (the writer thread's entry point); joins this connection's group commit. */
+  appendEncoded(streamId: string, events: EncodedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      if (this.closing) throw new EventStoreClosedError();
+      this.enqueue(streamId, events, expected, resolve, reject);
+    });
+  }
+
+  private enqueue(streamId: string, events: EncodedEvent[], expected: ExpectedRevision, resolve: PendingAppend['resolve'], reject: PendingAppend['reject']): void {
+    this.queue.push({ streamId, events, expected, enqueuedAt: performance.now(), resolve, reject });
+    this.scheduleFlush();
+  }
+
+  private writerThread(): SqliteWriterThread {
+    if (this.writer) return this.writer;
+    const { flushIntervalMs, maxBatch, synchronous, busyTimeoutMs } = this.writerOptions!;
+    this.writer = new SqliteWriterThread({ file: this.path, options: { flushIntervalMs, maxBatch, synchronous, busyTimeoutMs } }, (stats, head) => {
+      this.knownHead = Math.max(this.knownHead, head);
+      if (stats.events > 0) this.notifier.notify();
+      this.onFlush?.(stats);
+    });
+    return this.writer;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -226,15 +262,17 @@ export class SqliteEventStore implements EventStore {
 
   /** Commits everything already queued, ends subscriptions, then closes the database. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.closing) return;
+    this.closing = true;
     this.scheduled?.cancel();
     this.scheduled = undefined;
+    await this.writer?.close();
     while (this.queue.length > 0) {
       if (this.flush() === 'lock busy') await new Promise((resolve) => setTimeout(resolve, 1));
     }
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     this.stopPolling();
+    this.closed = true;
     this.db.close();
   }
 
@@ -336,17 +374,23 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
+  /**
+   * Wakes the subscriptions if the log grew through another connection. Polled while a subscription is open; a
+   * thread told of a commit by the writing thread calls it at once instead of waiting for the next poll.
+   */
+  noticeCommits(): void {
+    if (this.closed) return;
+    const head = this.statements.head.get()!.head;
+    if (head !== this.knownHead) {
+      this.knownHead = head;
+      this.notifier.notify();
+    }
+  }
+
   /** Notices commits made by other processes; runs only while a subscription is open. */
   private startPolling(): void {
     if (this.pollTimer) return;
-    this.pollTimer = setInterval(() => {
-      if (this.closed) return;
-      const head = this.statements.head.get()!.head;
-      if (head !== this.knownHead) {
-        this.knownHead = head;
-        this.notifier.notify();
-      }
-    }, this.pollIntervalMs);
+    this.pollTimer = setInterval(() => this.noticeCommits(), this.pollIntervalMs);
     this.pollTimer.unref();
   }
 

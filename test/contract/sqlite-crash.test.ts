@@ -31,10 +31,11 @@ describe('SQLite durability under kill -9', () => {
   // Small batches and a flush timer so the run spans well over a hundred commits and the kill lands mid-way.
   const childArgs = ['--count', String(APPENDS), '--events', String(PARTS), '--concurrency', '16', '--max-batch', '8', '--interval', '3', '--prefix', 'crash'];
 
-  for (const killAfter of [25, 250, 600]) {
-    test(`killed after ${killAfter} acknowledged appends: every ack is stored, no append is partial`, { timeout: 20_000 }, async () => {
+  const runs = [25, 250, 600].map((killAfter) => ({ killAfter, writerThread: false })).concat([{ killAfter: 250, writerThread: true }]);
+  for (const { killAfter, writerThread } of runs) {
+    test(`killed after ${killAfter} acknowledged appends: every ack is stored, no append is partial${writerThread ? ' (writer thread)' : ''}`, { timeout: 20_000 }, async () => {
       const file = freshFile();
-      const run = await runAppendChild(file, childArgs, { killAfterAcks: killAfter });
+      const run = await runAppendChild(file, writerThread ? [...childArgs, '--writer-thread'] : childArgs, { killAfterAcks: killAfter });
       assert.equal(run.signal, 'SIGKILL');
       assert.equal(run.finished, false, 'the child was killed before it finished');
       assert.ok(run.acks.size >= killAfter && run.acks.size < APPENDS, `acks: ${run.acks.size}`);

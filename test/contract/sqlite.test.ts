@@ -15,11 +15,13 @@ let files = 0;
 const freshFile = () => path.join(dir, `events-${++files}.db`);
 
 runEventStoreContract('sqlite', async () => new SqliteEventStore(freshFile()));
+runEventStoreContract('sqlite with a writer thread', async () => new SqliteEventStore(freshFile(), { writerThread: true }));
 
 describe('SqliteEventStore specifics', () => {
-  test('appends queued when close() is called are committed and survive a reopen', async () => {
+  for (const writerThread of [false, true]) {
+  test(`appends queued when close() is called are committed and survive a reopen${writerThread ? ' (writer thread)' : ''}`, async () => {
     const file = freshFile();
-    const store = new SqliteEventStore(file, { flushIntervalMs: 50 });
+    const store = new SqliteEventStore(file, { flushIntervalMs: 50, writerThread });
     const pending = Array.from({ length: 10 }, (_, i) => store.append(`s-${i}`, [{ type: 'E', data: i }]));
     await store.close();
     assert.deepEqual((await Promise.all(pending)).map((r) => r.position), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -33,6 +35,7 @@ describe('SqliteEventStore specifics', () => {
       await reopened.close();
     }
   });
+  }
 
   test('stores the JSON text exactly as serialised at append time', async () => {
     const file = freshFile();

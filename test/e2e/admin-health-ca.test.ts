@@ -9,6 +9,7 @@ import { issuerDecider, issuerStream } from '../../src/domain/issuer.js';
 import { keyDecider, keyStream } from '../../src/domain/key.js';
 import { wrapPrivateKey } from '../../src/crypto/keywrap.js';
 import { VERSION } from '../../src/version.js';
+import { startProjections } from '../../src/core.js';
 import { adminClient, issueCertificate, opensslCsr } from '../support/admin.js';
 import { parsePrometheusText, sampleSum } from '../support/prometheus-text.js';
 import { startTestServer, tempDir, type TestServer } from '../support/server.js';
@@ -59,8 +60,8 @@ describe('health', () => {
   });
 
   test('ready is 503 while the read models lag behind the log, 200 once they caught up; live is always 200', async () => {
-    const { runner, store } = server.core;
-    await runner.stop();
+    const { config, store, readDb } = server.core;
+    await server.core.runner.stop();
     try {
       await new OtpService(server.core.commands).create({ label: 'written-while-projections-stopped', ttl: '1h' });
       const lagging = await admin.json('/admin/health/ready', { token: undefined });
@@ -68,9 +69,9 @@ describe('health', () => {
       assert.equal(lagging.status, 503);
       assert.equal((await admin.json('/admin/health/live', { token: undefined })).status, 200);
     } finally {
-      runner.start(store);
+      server.core.runner = startProjections(config, store, readDb, { threads: true });
     }
-    await runner.waitFor(await store.headPosition());
+    await server.core.runner.waitFor(await store.headPosition());
     const ready = await admin.json('/admin/health/ready', { token: undefined });
     assert.deepEqual([ready.status, ready.body], [200, { status: 'ready', projection_lag: 0 }]);
   });

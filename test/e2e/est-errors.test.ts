@@ -147,4 +147,31 @@ describe('EST backpressure', () => {
       await server.stop();
     }
   });
+
+  test('503 with Retry-After past the in-flight limit, whatever the signing queue holds; the metric counts them', async () => {
+    const server = await startTestServer({ env: { SIGNET_MAX_IN_FLIGHT: '3' } });
+    const client = httpsClient(readFileSync(join(server.dataDir, 'ca/root.pem'), 'utf8'), 64);
+    try {
+      const otp = await new OtpService(server.core.commands).create({ label: 'in-flight', ttl: '1h', maxUses: 1000 });
+      const url = `${server.listeners.est.url}/.well-known/est/simpleenroll`;
+      const answers = await Promise.all(csrPool(100, 'admission').map((der) => client.post(url, der, { 'content-type': 'application/pkcs10', authorization: otpAuthorization(otp.token) })));
+      const busy = answers.filter((a) => a.status === 503);
+      const ok = answers.filter((a) => a.status === 200);
+      assert.ok(busy.length > 0 && ok.length >= 3, `statuses: ${answers.map((a) => a.status).join(',')}`);
+      assert.equal(ok.length + busy.length, answers.length);
+      for (const answer of busy) {
+        assert.equal(answer.headers['retry-after'], '1');
+        assert.equal(answer.body.toString(), 'too many enrollments in progress (3), retry later\n');
+      }
+      await server.core.runner.waitFor(await server.core.store.headPosition());
+      assert.equal(server.core.queries.credentials.otp(otp.tokenId)?.uses, ok.length);
+      assert.equal(server.core.queries.audit.recent(500).filter((a) => a.action === 'enroll' && a.result === 'unavailable').length, busy.length);
+      assert.equal(server.core.admission.inFlight, 0);
+      const metrics = await server.core.metrics.registry.getSingleMetricAsString('signet_issuance_overload_refused_total');
+      assert.match(metrics, new RegExp(`^signet_issuance_overload_refused_total ${busy.length}$`, 'm'));
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
 });

@@ -34,6 +34,17 @@ function metricNames(expression: string): string[] {
 }
 
 describe('ops files', () => {
+  test('every way of starting the server passes the same heap flags (README, "Memory")', () => {
+    const flags = '--max-semi-space-size=4 --max-old-space-size=512';
+    const root = new URL('../../', import.meta.url).pathname;
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    assert.equal(pkg.scripts.start, `node ${flags} bin/signet.js serve`);
+    assert.equal(readFileSync(join(root, 'bin/signet.js'), 'utf8').split('\n')[0], `#!/usr/bin/env -S node ${flags}`);
+    assert.match(read('systemd/signet.service'), new RegExp(`^ExecStart=/usr/bin/node ${flags} /opt/signet/bin/signet.js serve$`, 'm'));
+    const entrypoint = read('docker/Dockerfile').split('\n').find((line) => line.startsWith('ENTRYPOINT '));
+    assert.deepEqual(JSON.parse(entrypoint!.slice('ENTRYPOINT '.length)), ['node', ...flags.split(' '), 'bin/signet.js']);
+  });
+
   test('k8s: a Deployment of 2+ non-root replicas with readiness and liveness probes, a single-replica StatefulSet, and the rest', () => {
     const all = manifests();
     const kinds = all.map((m) => m.kind).sort();

@@ -19,6 +19,7 @@ export async function refreshStateGauges(core: Core, now = new Date()): Promise<
     metrics.caNotAfter.set(ca, Date.parse(issuer.notAfter) / 1000);
   }
   metrics.signingQueueDepth.set(core.pool?.stats().queued ?? 0);
+  metrics.issuanceInFlight.set(core.admission.inFlight);
   metrics.projectionLag.set(await projectionLag(core));
 }
 
