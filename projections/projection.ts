@@ -30,3 +30,8 @@ export interface Projection {
   canHandle: readonly SignetEvent['type'][];
   reduce(event: SignetRecordedEvent): RowOp[];
 }
+
+/** Every table the projections own, in their order. */
+export function tableNamesOf(projections: readonly Projection[]): string[] {
+  return projections.flatMap((p) => Object.keys(p.tables));
+}

@@ -4,7 +4,7 @@
  * for read-your-writes.
  */
 import type { AllSubscription, EventStore, RecordedEvent } from '../src/eventstore/port.js';
-import type { Projection, SignetRecordedEvent } from './projection.js';
+import { tableNamesOf, type Projection, type SignetRecordedEvent } from './projection.js';
 import type { ReadModelDb } from './readmodel-db.js';
 import { PositionWaiters } from './position-waiters.js';
 import { RowOpApplier } from './sql-ops.js';
@@ -101,7 +101,7 @@ export class ProjectionRunner {
   }
 
   tableNames(): string[] {
-    return this.projections.flatMap((p) => Object.keys(p.tables));
+    return tableNamesOf(this.projections);
   }
 
   /** Creates missing tables; drops and rebuilds a projection whose version changed. */

@@ -6,7 +6,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../src/threads/ts-worker.js';
-import type { Projection } from './projection.js';
+import { tableNamesOf, type Projection } from './projection.js';
 import { PositionWaiters } from './position-waiters.js';
 import type { ReadModelDb } from './readmodel-db.js';
 import { prepareProjectionTables } from './runner.js';
@@ -67,7 +67,7 @@ export class ThreadedProjectionRunner {
   }
 
   tableNames(): string[] {
-    return this.projections.flatMap((p) => Object.keys(p.tables));
+    return tableNamesOf(this.projections);
   }
 
   /** Tells the thread this process just committed, so it reads the log now rather than at its next poll. */

@@ -31,9 +31,9 @@ port.on('message', (command: WriterCommand) => {
     void store.close().then(() => port.close());
     return;
   }
-  const { id, streamId, events, expected } = command.request;
-  store.appendEncoded(streamId, events, expected).then(
-    (result) => outcome({ id, ok: true, result }),
+  const { id, parts } = command.request;
+  store.appendEncoded(parts).then(
+    (results) => outcome({ id, ok: true, results }),
     (error: unknown) => outcome({ id, ok: false, error: serializeError(error) }),
   );
 });

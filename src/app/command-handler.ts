@@ -5,7 +5,7 @@
  */
 import type { Decider } from '../domain/decider.js';
 import { EVENT_SCHEMA_VERSION } from '../domain/events.js';
-import { type EventMetadata, type EventStore, WrongExpectedRevisionError } from '../eventstore/port.js';
+import { type AppendResult, type EventMetadata, type EventStore, type StreamAppend, WrongExpectedRevisionError } from '../eventstore/port.js';
 import { KeyedQueue } from './keyed-queue.js';
 
 export interface CommandResult<Event> {
@@ -18,6 +18,21 @@ export interface CommandOptions {
   metadata?: EventMetadata;
   /** Retries after a concurrent writer (another node) changed the stream; default 5. */
   retries?: number;
+}
+
+export interface ManyOptions extends CommandOptions {
+  /**
+   * Per command, another stream's append to write in the same atomic write as this stream's events when the
+   * command is accepted (the store's appendMultiple): e.g. the certificate an OTP use pays for.
+   */
+  alongside?: readonly (StreamAppend | undefined)[];
+}
+
+export interface ManyResult<Event> {
+  outcomes: (Event[] | Error)[];
+  position?: number;
+  /** Per command, the result of its `alongside` append (undefined when refused or when it had none). */
+  alongside: (AppendResult | undefined)[];
 }
 
 /** A stream's state folded up to `revision` by `decider`. */
@@ -82,8 +97,8 @@ export class CommandHandler {
     streamId: string,
     decider: Decider<Command, Event, State>,
     commands: Command[],
-    options: CommandOptions = {},
-  ): Promise<{ outcomes: (Event[] | Error)[]; position?: number }> {
+    options: ManyOptions = {},
+  ): Promise<ManyResult<Event>> {
     return this.queue.run(streamId, async () => {
       for (let attempt = 0; ; attempt++) {
         const { state, revision } = await this.load(streamId, decider);
@@ -99,16 +114,35 @@ export class CommandHandler {
             return error as Error;
           }
         });
-        if (appended.length === 0) return { outcomes };
+        const alongside = outcomes.map((outcome, i) => (outcome instanceof Error ? undefined : options.alongside?.[i]));
+        const others = alongside.filter((part): part is StreamAppend => part !== undefined);
+        if (appended.length === 0 && others.length === 0) return { outcomes, alongside: alongside.map(() => undefined) };
+        const own: StreamAppend[] = appended.length ? [{ streamId, events: this.toNew(appended, options.metadata), expectedRevision: revision < 0 ? 'no_stream' : revision }] : [];
         try {
-          const result = await this.store.append(streamId, this.toNew(appended, options.metadata), { expectedRevision: revision < 0 ? 'no_stream' : revision });
-          this.remember(streamId, { decider, state: current, revision: result.nextExpectedRevision });
-          return { outcomes, position: result.position };
+          const results = others.length ? await this.store.appendMultiple([...own, ...others]) : [await this.store.append(own[0].streamId, own[0].events, { expectedRevision: own[0].expectedRevision })];
+          if (own.length) this.remember(streamId, { decider, state: current, revision: results[0].nextExpectedRevision });
+          const otherResults = results.slice(own.length);
+          return { outcomes, position: own.length ? results[0].position : undefined, alongside: alongside.map((part) => (part ? otherResults.shift() : undefined)) };
         } catch (error) {
-          if (!(error instanceof WrongExpectedRevisionError) || attempt >= (options.retries ?? 5)) throw error;
+          // A conflict on this stream is another writer's: decide again. One on another part is not ours to retry.
+          const ours = error instanceof WrongExpectedRevisionError && error.streamId === streamId;
+          if (!ours || attempt >= (options.retries ?? 5)) throw error;
         }
       }
     });
+  }
+
+  /**
+   * The append that records `command` on a stream created for it (a fresh random id), decided against the initial
+   * state without reading, for a caller that writes it together with something else (appendMultiple).
+   */
+  prepareNew<Command, Event extends { type: string; data: unknown }, State>(
+    streamId: string,
+    decider: Decider<Command, Event, State>,
+    command: Command,
+    options: CommandOptions = {},
+  ): StreamAppend {
+    return { streamId, events: this.toNew(decider.decide(command, decider.initialState()), options.metadata), expectedRevision: 'no_stream' };
   }
 
   private async load<Command, Event, State>(streamId: string, decider: Decider<Command, Event, State>): Promise<{ state: State; revision: number }> {

@@ -1,12 +1,12 @@
 /**
  * Issuing one certificate from a CSR, the path every front end shares (EST, OpenBao sign/issue, certd):
- * resolve issuer → sign in the pool (verify, policy, TBS, signature) → optional gate (e.g. consume an OTP) →
- * record CertificateIssued with expected `no_stream` → answer only after the event is durable.
+ * resolve issuer → sign in the pool (verify, policy, TBS, signature) → record CertificateIssued with expected
+ * `no_stream`, alone or in one atomic write with what pays for it (an OTP use) → answer only after it is durable.
  */
 import { certificateDecider, certificateStream } from '../domain/certificate.js';
 import { DomainError } from '../domain/errors.js';
 import type { IssuanceContext, IssuancePolicy } from '../domain/issuance-policy.js';
-import type { EventMetadata } from '../eventstore/port.js';
+import type { AppendResult, EventMetadata, StreamAppend } from '../eventstore/port.js';
 import { randomSerialHex } from '../crypto/serial.js';
 import type { IssuerRow } from '../../projections/issuers.js';
 import type { Core } from '../core.js';
@@ -45,8 +45,12 @@ export interface IssueFromCsrRequest {
   /** OpenBao role no_store: recorded, but hidden from certificate listings. */
   noStore?: boolean;
   metadata: EventMetadata;
-  /** Runs after signing and before recording; throwing here discards the signed certificate unrecorded. */
-  gate?: () => Promise<void>;
+  /**
+   * Records the certificate's append together with something it depends on, in one atomic write (e.g. the OTP use
+   * that pays for it: `OtpConsumer.consume`): one commit per enrollment, and never one without the other.
+   * Rejecting here leaves the signed certificate unrecorded.
+   */
+  recordWith?: (certificate: StreamAppend) => Promise<AppendResult | undefined>;
   now?: Date;
 }
 
@@ -105,31 +109,29 @@ export class IssuanceService {
       issuer: { issuerId: issuer.issuerId, certificate: Buffer.from(issuer.certificate, 'base64'), keyId: key.keyId, wrapped: key.wrapped },
     });
     if (!outcome.ok) throw new IssuanceRejectedError(outcome.code, outcome.message);
-    await request.gate?.();
     const notAfter = new Date(outcome.notAfter).toISOString();
-    const recorded = await this.core.commands.handleNew(
-      certificateStream(serial),
-      certificateDecider,
-      {
-        type: 'RecordIssuedCertificate',
-        data: {
-          serial,
-          issuerId: issuer.issuerId,
-          subject: outcome.subject,
-          sans: outcome.sans,
-          notBefore: new Date(outcome.notBefore).toISOString(),
-          notAfter,
-          der: Buffer.from(outcome.certDer).toString('base64'),
-          keyType: outcome.keyType,
-          ...(request.profile ? { profile: request.profile } : {}),
-          ...(request.role ? { role: request.role } : {}),
-          ...(request.renews ? { renews: request.renews } : {}),
-          ...(request.noStore ? { noStore: true } : {}),
-        },
-        now,
+    const command = {
+      type: 'RecordIssuedCertificate' as const,
+      data: {
+        serial,
+        issuerId: issuer.issuerId,
+        subject: outcome.subject,
+        sans: outcome.sans,
+        notBefore: new Date(outcome.notBefore).toISOString(),
+        notAfter,
+        der: Buffer.from(outcome.certDer).toString('base64'),
+        keyType: outcome.keyType,
+        ...(request.profile ? { profile: request.profile } : {}),
+        ...(request.role ? { role: request.role } : {}),
+        ...(request.renews ? { renews: request.renews } : {}),
+        ...(request.noStore ? { noStore: true } : {}),
       },
-      { metadata: request.metadata },
-    );
-    return { serial, certDer: outcome.certDer, subject: outcome.subject, notAfter, issuer, position: recorded.position ?? 0 };
+      now,
+    };
+    const stream = certificateStream(serial);
+    const position = request.recordWith
+      ? (await request.recordWith(this.core.commands.prepareNew(stream, certificateDecider, command, { metadata: request.metadata })))?.position
+      : (await this.core.commands.handleNew(stream, certificateDecider, command, { metadata: request.metadata })).position;
+    return { serial, certDer: outcome.certDer, subject: outcome.subject, notAfter, issuer, position: position ?? 0 };
   }
 }

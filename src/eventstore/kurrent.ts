@@ -44,6 +44,7 @@ import {
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
+  type StreamAppend,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
@@ -151,6 +152,16 @@ export class KurrentEventStore implements EventStore {
     const forget = () => this.inflight.delete(task);
     task.then(forget, forget);
     return task;
+  }
+
+  /**
+   * One part after the other, stopping at the first failure: not atomic (the server's multi-stream append needs
+   * KurrentDB 25.1 or later). Callers put the part that guards the others first.
+   */
+  async appendMultiple(parts: StreamAppend[]): Promise<AppendResult[]> {
+    const results: AppendResult[] = [];
+    for (const part of parts) results.push(await this.append(part.streamId, part.events, { expectedRevision: part.expectedRevision }));
+    return results;
   }
 
   private async appendNow(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {

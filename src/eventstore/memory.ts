@@ -9,13 +9,13 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamAppend,
   type SubscribeOptions,
 } from './port.js';
 import {
-  applyAppend,
-  assertExpectedRevision,
+  applyParts,
   decodeEvent,
-  encodeEvents,
+  encodeParts,
   Notifier,
   PollingSubscription,
   readAllBounds,
@@ -48,13 +48,33 @@ export class MemoryEventStore implements EventStore {
   };
 
   async append(streamId: string, events: NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
-    this.assertOpen();
-    const expected = options.expectedRevision ?? 'any';
-    assertExpectedRevision(expected);
-    // applyAppend checks everything before its first insert, so a failed append leaves no trace.
-    const result = applyAppend(this.target, streamId, encodeEvents(streamId, events), expected, Date.now());
-    this.notifier.notify();
+    const [result] = await this.appendMultiple([{ streamId, events, expectedRevision: options.expectedRevision }]);
     return result;
+  }
+
+  /** All parts or none: a part that fails undoes the parts before it. */
+  async appendMultiple(parts: StreamAppend[]): Promise<AppendResult[]> {
+    this.assertOpen();
+    const encoded = encodeParts(parts);
+    const logLength = this.log.length;
+    try {
+      const results = applyParts(this.target, encoded, Date.now());
+      this.notifier.notify();
+      return results;
+    } catch (error) {
+      this.truncate(logLength);
+      throw error;
+    }
+  }
+
+  /** Removes the events stored after the first `length` (an atomic append that failed part-way). */
+  private truncate(length: number): void {
+    for (const event of this.log.splice(length)) {
+      this.ids.delete(event.id);
+      const stream = this.streams.get(event.stream_id)!;
+      stream.pop();
+      if (stream.length === 0) this.streams.delete(event.stream_id);
+    }
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

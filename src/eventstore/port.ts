@@ -56,6 +56,13 @@ export interface AppendResult {
   position: number;
 }
 
+/** One stream's part of a multi-stream append. */
+export interface StreamAppend {
+  streamId: string;
+  events: NewEvent[];
+  expectedRevision?: ExpectedRevision;
+}
+
 export interface ReadStreamOptions {
   fromRevision?: number;
   maxCount?: number;
@@ -89,6 +96,13 @@ export interface EventStore {
   readonly kind: 'sqlite' | 'memory' | 'kurrentdb';
   /** Appends atomically; resolves only once the events are durable. Throws WrongExpectedRevisionError on conflict. */
   append(streamId: string, events: NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
+  /**
+   * Appends to several streams in one write, each part with its own expected revision; resolves with each part's
+   * result once all are durable. SQLite and memory: all parts commit or none does (a part's conflict fails the
+   * whole write). KurrentDB: the parts are appended one after the other and the first failure stops the rest, so
+   * put the part that guards the others (e.g. the OTP use before the certificate it pays for) first.
+   */
+  appendMultiple(parts: StreamAppend[]): Promise<AppendResult[]>;
   /** Events of one stream in revision order; [] when the stream does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** All events in global order. */

@@ -14,6 +14,7 @@ import {
   type NewEvent,
   type ReadAllOptions,
   type RecordedEvent,
+  type StreamAppend,
 } from './port.js';
 
 /** An event ready to store: JSON already serialised, so what is stored (and later hashed) is exactly this text. */
@@ -71,6 +72,34 @@ export function encodeEvents(streamId: string, events: readonly NewEvent[]): Enc
     }
     return encoded;
   });
+}
+
+/** One stream's part of an append, validated and serialised. */
+export interface EncodedPart {
+  streamId: string;
+  events: EncodedEvent[];
+  expected: ExpectedRevision;
+}
+
+/** Validates and serialises the parts of a (multi-stream) append; throws TypeError so nothing is queued. */
+export function encodeParts(parts: readonly StreamAppend[]): EncodedPart[] {
+  if (!Array.isArray(parts) || parts.length === 0) throw new TypeError('appendMultiple needs at least one part');
+  const ids = new Set<string>();
+  return parts.map(({ streamId, events, expectedRevision }) => {
+    const expected = expectedRevision ?? 'any';
+    assertExpectedRevision(expected);
+    const encoded = encodeEvents(streamId, events);
+    for (const event of encoded) {
+      if (ids.has(event.id)) throw new TypeError(`event id ${event.id} appears twice in one append`);
+      ids.add(event.id);
+    }
+    return { streamId, events: encoded, expected };
+  });
+}
+
+/** Applies every part against `target`, in order; the caller makes the whole all-or-nothing. */
+export function applyParts(target: AppendTarget, parts: readonly EncodedPart[], created: number): AppendResult[] {
+  return parts.map((part) => applyAppend(target, part.streamId, part.events, part.expected, created));
 }
 
 export function decodeEvent(row: StoredEvent): RecordedEvent {

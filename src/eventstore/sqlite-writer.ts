@@ -6,7 +6,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { EventStoreClosedError, WrongExpectedRevisionError, type AppendResult, type ExpectedRevision } from './port.js';
-import { DuplicateEventIdError, type EncodedEvent } from './shared.js';
+import { DuplicateEventIdError, type EncodedPart } from './shared.js';
 import type { FlushStats, SqliteEventStoreOptions } from './sqlite.js';
 import { startWorker } from '../threads/ts-worker.js';
 
@@ -17,9 +17,7 @@ export interface WriterThreadData {
 
 export interface WriteRequest {
   id: number;
-  streamId: string;
-  events: EncodedEvent[];
-  expected: ExpectedRevision;
+  parts: EncodedPart[];
 }
 
 /** An append's failure as it crosses threads (errors lose their class and extra fields in structured clone). */
@@ -33,7 +31,7 @@ export interface SerializedError {
   eventId?: string;
 }
 
-export type WriteOutcome = { id: number; ok: true; result: AppendResult } | { id: number; ok: false; error: SerializedError };
+export type WriteOutcome = { id: number; ok: true; results: AppendResult[] } | { id: number; ok: false; error: SerializedError };
 
 /** One group commit's outcomes, with the commit's own figures (latencies are measured on the requesting side). */
 export interface WriterReport {
@@ -61,7 +59,7 @@ export function deserializeError(error: SerializedError): Error {
 }
 
 interface Pending {
-  resolve: (result: AppendResult) => void;
+  resolve: (results: AppendResult[]) => void;
   reject: (error: unknown) => void;
   enqueuedAt: number;
 }
@@ -87,11 +85,11 @@ export class SqliteWriterThread {
     }));
   }
 
-  append(streamId: string, events: EncodedEvent[], expected: ExpectedRevision, resolve: Pending['resolve'], reject: Pending['reject']): void {
+  append(parts: EncodedPart[], resolve: Pending['resolve'], reject: Pending['reject']): void {
     if (this.failure) return reject(this.failure);
     const id = this.nextId++;
     this.pending.set(id, { resolve, reject, enqueuedAt: performance.now() });
-    this.post({ type: 'append', request: { id, streamId, events, expected } });
+    this.post({ type: 'append', request: { id, parts } });
   }
 
   /** Waits for every submitted append's outcome, then stops the thread (its store commits what it still holds). */
@@ -112,8 +110,8 @@ export class SqliteWriterThread {
       this.pending.delete(outcome.id);
       latenciesMs.push(settled - waiting.enqueuedAt);
       if (outcome.ok) {
-        head = Math.max(head, outcome.result.position);
-        resolved.push(() => waiting.resolve(outcome.result));
+        for (const result of outcome.results) head = Math.max(head, result.position);
+        resolved.push(() => waiting.resolve(outcome.results));
       } else {
         resolved.push(() => waiting.reject(deserializeError(outcome.error)));
       }

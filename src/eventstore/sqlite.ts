@@ -27,18 +27,18 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamAppend,
   type SubscribeOptions,
 } from './port.js';
 import {
-  applyAppend,
-  assertExpectedRevision,
+  applyParts,
   decodeEvent,
-  encodeEvents,
+  encodeParts,
   Notifier,
   PollingSubscription,
   readAllBounds,
   type AppendTarget,
-  type EncodedEvent,
+  type EncodedPart,
   type StoredEvent,
 } from './shared.js';
 
@@ -80,16 +80,15 @@ export interface SqliteEventStoreOptions {
   writerThread?: boolean;
 }
 
+/** One append (one part) or one multi-stream append (several parts, all or nothing). */
 interface PendingAppend {
-  streamId: string;
-  events: EncodedEvent[];
-  expected: ExpectedRevision;
+  parts: EncodedPart[];
   enqueuedAt: number;
-  resolve: (result: AppendResult) => void;
+  resolve: (results: AppendResult[]) => void;
   reject: (error: unknown) => void;
 }
 
-type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
+type Outcome = { ok: true; results: AppendResult[] } | { ok: false; error: unknown };
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -134,7 +133,7 @@ export class SqliteEventStore implements EventStore {
   private readonly onFlush?: (stats: FlushStats) => void;
   private readonly statements: Statements;
   private readonly busyTimeoutMs: number;
-  private readonly appendInSavepoint: (item: PendingAppend, created: number) => AppendResult;
+  private readonly appendInSavepoint: (item: PendingAppend, created: number) => AppendResult[];
 
   private queue: PendingAppend[] = [];
   private scheduled?: { urgent: boolean; cancel: () => void };
@@ -179,33 +178,34 @@ export class SqliteEventStore implements EventStore {
     };
     // Called inside an open transaction, a better-sqlite3 transaction function runs in a savepoint and rolls back
     // to it when it throws: a failing append leaves nothing behind.
-    this.appendInSavepoint = db.transaction((item: PendingAppend, created: number) =>
-      applyAppend(target, item.streamId, item.events, item.expected, created),
-    );
+    this.appendInSavepoint = db.transaction((item: PendingAppend, created: number) => applyParts(target, item.parts, created));
     this.knownHead = s.head.get()!.head;
   }
 
   append(streamId: string, events: NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+    return this.appendMultiple([{ streamId, events, expectedRevision: options.expectedRevision }]).then(([result]) => result);
+  }
+
+  /** All parts in one savepoint of one group commit: they commit together or not at all. */
+  appendMultiple(parts: StreamAppend[]): Promise<AppendResult[]> {
     return new Promise((resolve, reject) => {
       if (this.closing) throw new EventStoreClosedError();
-      const expected = options.expectedRevision ?? 'any';
-      assertExpectedRevision(expected);
-      const encoded = encodeEvents(streamId, events);
-      if (this.writerOptions) this.writerThread().append(streamId, encoded, expected, resolve, reject);
-      else this.enqueue(streamId, encoded, expected, resolve, reject);
+      const encoded = encodeParts(parts);
+      if (this.writerOptions) this.writerThread().append(encoded, resolve, reject);
+      else this.enqueue(encoded, resolve, reject);
     });
   }
 
   /** An append already encoded and checked (the writer thread's entry point); joins this connection's group commit. */
-  appendEncoded(streamId: string, events: EncodedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  appendEncoded(parts: EncodedPart[]): Promise<AppendResult[]> {
     return new Promise((resolve, reject) => {
       if (this.closing) throw new EventStoreClosedError();
-      this.enqueue(streamId, events, expected, resolve, reject);
+      this.enqueue(parts, resolve, reject);
     });
   }
 
-  private enqueue(streamId: string, events: EncodedEvent[], expected: ExpectedRevision, resolve: PendingAppend['resolve'], reject: PendingAppend['reject']): void {
-    this.queue.push({ streamId, events, expected, enqueuedAt: performance.now(), resolve, reject });
+  private enqueue(parts: EncodedPart[], resolve: PendingAppend['resolve'], reject: PendingAppend['reject']): void {
+    this.queue.push({ parts, enqueuedAt: performance.now(), resolve, reject });
     this.scheduleFlush();
   }
 
@@ -324,7 +324,7 @@ export class SqliteEventStore implements EventStore {
       const created = Date.now();
       outcomes = batch.map((item): Outcome => {
         try {
-          return { ok: true, result: this.appendInSavepoint(item, created) };
+          return { ok: true, results: this.appendInSavepoint(item, created) };
         } catch (error) {
           return { ok: false, error };
         }
@@ -341,9 +341,9 @@ export class SqliteEventStore implements EventStore {
     let failed = 0;
     outcomes.forEach((outcome, i) => {
       if (outcome.ok) {
-        events += batch[i].events.length;
-        this.knownHead = Math.max(this.knownHead, outcome.result.position);
-        batch[i].resolve(outcome.result);
+        for (const part of batch[i].parts) events += part.events.length;
+        for (const result of outcome.results) this.knownHead = Math.max(this.knownHead, result.position);
+        batch[i].resolve(outcome.results);
       } else {
         failed += 1;
         batch[i].reject(outcome.error);

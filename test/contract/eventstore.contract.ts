@@ -20,6 +20,8 @@ import {
 export interface ContractOptions {
   /** The log is not empty at the start of a test and other tests' events stay in it. */
   sharedLog?: boolean;
+  /** appendMultiple is one write by contract (SQLite, memory); otherwise its parts go one after the other. */
+  atomicMultiple?: boolean;
 }
 
 const TIMEOUT = { timeout: 20_000 };
@@ -116,6 +118,62 @@ export function runEventStoreContract(name: string, open: () => Promise<EventSto
     (await collect(store.readAll(options))).filter(ours);
 
   describe(`event store contract: ${name}`, () => {
+    test('appendMultiple writes each part under its own expected revision and answers each part', TIMEOUT, () =>
+      withStore(async (store) => {
+        const guard = stream('guard');
+        const first = stream('paid');
+        const second = stream('paid');
+        await store.append(guard, [ev('Opened', 0)]);
+        const results = await store.appendMultiple([
+          { streamId: guard, events: [ev('Used', 1)], expectedRevision: 0 },
+          { streamId: first, events: [ev('Issued', 'a'), ev('Noted', 'a2')], expectedRevision: 'no_stream' },
+          { streamId: second, events: [ev('Issued', 'b')], expectedRevision: 'no_stream' },
+        ]);
+        assert.deepEqual(results.map((r) => r.nextExpectedRevision), [1, 1, 0]);
+        assert.ok(results[0].position < results[1].position && results[1].position < results[2].position, 'parts are written in order');
+        assert.deepEqual((await store.readStream(guard)).map((e) => e.type), ['Opened', 'Used']);
+        const paid = await store.readStream(first);
+        assert.deepEqual(paid.map((e) => [e.type, e.data]), [['Issued', 'a'], ['Noted', 'a2']]);
+        assert.ok(paid[0].position > results[0].position && paid[1].position === results[1].position, 'a part answers its last event');
+        assert.deepEqual((await store.readStream(second)).map((e) => e.position), [results[2].position]);
+      }),
+    );
+
+    test('appendMultiple: a conflict in the first part writes nothing and fails with the part\'s stream', TIMEOUT, () =>
+      withStore(async (store) => {
+        const guard = stream('guard');
+        const paid = stream('paid');
+        await store.append(guard, [ev('Opened', 0), ev('Used', 1)]);
+        const failure = store.appendMultiple([
+          { streamId: guard, events: [ev('Used', 2)], expectedRevision: 0 },
+          { streamId: paid, events: [ev('Issued', 'x')], expectedRevision: 'no_stream' },
+        ]);
+        await assertConflict(failure, guard, 0, 1);
+        assert.deepEqual(await store.readStream(paid), []);
+        assert.equal((await store.readStream(guard)).length, 2);
+      }),
+    );
+
+    if (options.atomicMultiple) {
+      test('appendMultiple is all or nothing: a conflict in a later part undoes the earlier ones', TIMEOUT, () =>
+        withStore(async (store) => {
+          const guard = stream('guard');
+          const taken = stream('taken');
+          await store.append(taken, [ev('Issued', 'first')]);
+          const head = await store.headPosition();
+          const failure = store.appendMultiple([
+            { streamId: guard, events: [ev('Used', 1)], expectedRevision: 'no_stream' },
+            { streamId: taken, events: [ev('Issued', 'second')], expectedRevision: 'no_stream' },
+          ]);
+          await assertConflict(failure, taken, 'no_stream', 0);
+          assert.deepEqual(await store.readStream(guard), []);
+          assert.equal(await store.headPosition(), head, 'nothing was written');
+          const after = await store.append(guard, [ev('Used', 1)], { expectedRevision: 'no_stream' });
+          assert.equal(after.position, head + 1, 'positions stay dense');
+        }),
+      );
+    }
+
     test('append then readStream round-trips type, data, metadata, ids, revisions and positions', TIMEOUT, () =>
       withStore(async (store) => {
         const s = stream('roundtrip');

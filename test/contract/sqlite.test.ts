@@ -14,8 +14,8 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const freshFile = () => path.join(dir, `events-${++files}.db`);
 
-runEventStoreContract('sqlite', async () => new SqliteEventStore(freshFile()));
-runEventStoreContract('sqlite with a writer thread', async () => new SqliteEventStore(freshFile(), { writerThread: true }));
+runEventStoreContract('sqlite', async () => new SqliteEventStore(freshFile()), { atomicMultiple: true });
+runEventStoreContract('sqlite with a writer thread', async () => new SqliteEventStore(freshFile(), { writerThread: true }), { atomicMultiple: true });
 
 describe('SqliteEventStore specifics', () => {
   for (const writerThread of [false, true]) {

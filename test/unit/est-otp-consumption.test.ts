@@ -50,4 +50,39 @@ describe('OTP consumption', () => {
     await assert.rejects(consumer.consume({ tokenId: 't1', label: 'x', profile: 'default', now: new Date('2026-11-25T00:00:00.000Z') }), /expired/);
     assert.ok(appends() <= 4);
   });
+
+  test('a use written with the certificate it pays for: both in one write, or neither when the use is refused', async () => {
+    const { store, commands } = await storeWithOtp(3);
+    let multiple = 0;
+    const appendMultiple = store.appendMultiple.bind(store);
+    store.appendMultiple = (parts) => {
+      multiple++;
+      return appendMultiple(parts);
+    };
+    const consumer = new OtpConsumer(commands);
+    const certificate = (i: number) => ({ streamId: `cert-${i}`, events: [{ type: 'CertificateIssued', data: { i } }], expectedRevision: 'no_stream' as const });
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => consumer.consume({ tokenId: 't1', label: 'burst', profile: 'default', now }, certificate(i))));
+    const paid = outcomes.flatMap((o, i) => (o.status === 'fulfilled' ? [i] : []));
+    assert.equal(paid.length, 3);
+    for (const i of paid) {
+      const outcome = outcomes[i] as PromiseFulfilledResult<{ position: number } | undefined>;
+      const [recorded] = await store.readStream(`cert-${i}`);
+      assert.equal(recorded.position, outcome.value?.position, 'the use answers its certificate\'s position');
+    }
+    for (const i of [0, 1, 2, 3, 4].filter((i) => !paid.includes(i))) assert.deepEqual(await store.readStream(`cert-${i}`), [], 'a refused use records no certificate');
+    assert.ok(multiple >= 1 && multiple <= 2, `${multiple} multi-stream writes`);
+  });
+
+  test('when the certificate cannot be written, the use is not recorded either', async () => {
+    const { store, commands } = await storeWithOtp(5);
+    await store.append('cert-taken', [{ type: 'CertificateIssued', data: {} }]);
+    const consumer = new OtpConsumer(commands);
+    await assert.rejects(
+      consumer.consume({ tokenId: 't1', label: 'burst', profile: 'default', now }, { streamId: 'cert-taken', events: [{ type: 'CertificateIssued', data: {} }], expectedRevision: 'no_stream' }),
+      /cert-taken/,
+    );
+    assert.equal((await store.readStream(otpStream('t1'))).length, 1, 'only the OtpIssued event');
+    await consumer.consume({ tokenId: 't1', label: 'burst', profile: 'default', now });
+    assert.equal((await store.readStream(otpStream('t1'))).length, 2, 'the token still works');
+  });
 });

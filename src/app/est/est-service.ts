@@ -7,7 +7,7 @@ import { DEFAULT_EST_PROFILE } from '../../domain/est-profile.js';
 import { certificateDecider, certificateStream } from '../../domain/certificate.js';
 import { forbidden, invalid, notFound } from '../../domain/errors.js';
 import type { San } from '../../domain/x509.js';
-import type { EventMetadata } from '../../eventstore/port.js';
+import type { EventMetadata, StreamAppend } from '../../eventstore/port.js';
 import { bytesEqual } from '../../crypto/bytes.js';
 import { parseCertificate } from '../../crypto/certificate.js';
 import { parseCsr, verifyCsr } from '../../crypto/csr.js';
@@ -168,9 +168,13 @@ export class EstService {
     const policy: ProfilePolicy = { name: profile.name, ...profile.settings.template };
     const metadata: EventMetadata = { action: attempt.action, auth_method: client.method, actor: client.actor, ...(attempt.clientIp ? { client_ip: attempt.clientIp } : {}) };
     const otp = client.method === 'otp' ? client.otp : undefined;
-    const gate = otp && (() => this.otps.consume({ tokenId: otp.tokenId, label: otp.label, profile: profile.name, clientIp: attempt.clientIp, now }));
-    if (profile.settings.upstream !== undefined) return this.issueUpstream(target, profile.settings.upstream, csrDer, metadata, now, gate, renews);
-    return this.issuance.issueFromCsr({ csrDer, issuer, policy, profile: profile.name, metadata, now, ...(gate ? { gate } : {}), ...(renews ? { renews } : {}) });
+    const useOtp = otp && ((paysFor?: StreamAppend) => this.otps.consume({ tokenId: otp.tokenId, label: otp.label, profile: profile.name, clientIp: attempt.clientIp, now }, paysFor));
+    if (profile.settings.upstream !== undefined) {
+      const gate = useOtp && (async () => void (await useOtp()));
+      return this.issueUpstream(target, profile.settings.upstream, csrDer, metadata, now, gate, renews);
+    }
+    // With an OTP, the certificate is recorded in the same atomic write as the use that pays for it.
+    return this.issuance.issueFromCsr({ csrDer, issuer, policy, profile: profile.name, metadata, now, ...(useOtp ? { recordWith: useOtp } : {}), ...(renews ? { renews } : {}) });
   }
 
   /** RA mode: Signet has authenticated the client; the upstream EST server issues, Signet records it. */

@@ -2,15 +2,17 @@
  * Consuming one-time passwords, batched per token. The first use goes out at once; uses that arrive while it
  * commits are decided together by the otp decider and appended in one write with the stream's expected revision
  * (`handleMany`). A burst on one token thus costs a few commits, not one per request, and never more uses than
- * max_uses: the decider refuses the surplus and the expected revision fences off other nodes.
+ * max_uses: the decider refuses the surplus and the expected revision fences off other nodes. A use may bring
+ * the append it pays for (the certificate): it is written in the same atomic write as the use, or not at all.
  */
 import { otpDecider, otpStream, type OtpCommand } from '../../domain/otp.js';
-import type { EventMetadata } from '../../eventstore/port.js';
+import type { AppendResult, EventMetadata, StreamAppend } from '../../eventstore/port.js';
 import type { CommandHandler } from '../command-handler.js';
 
 interface PendingUse {
   command: OtpCommand;
-  resolve: () => void;
+  paysFor?: StreamAppend;
+  resolve: (paid: AppendResult | undefined) => void;
   reject: (error: unknown) => void;
 }
 
@@ -19,20 +21,24 @@ export class OtpConsumer {
 
   constructor(private readonly commands: Pick<CommandHandler, 'handleMany'>) {}
 
-  /** Resolves once the use is durable; rejects with the decider's DomainError (used up, expired, revoked...). */
-  consume(use: { tokenId: string; label: string; profile: string; clientIp?: string; now: Date }): Promise<void> {
+  /**
+   * Resolves once the use (and `paysFor`, with the latter's result) is durable; rejects with the decider's
+   * DomainError (used up, expired, revoked...), and then `paysFor` is not written either.
+   */
+  consume(use: { tokenId: string; label: string; profile: string; clientIp?: string; now: Date }, paysFor?: StreamAppend): Promise<AppendResult | undefined> {
     const command: OtpCommand = {
       type: 'ConsumeOtp',
       data: { tokenId: use.tokenId, profile: use.profile, ...(use.clientIp ? { clientIp: use.clientIp } : {}) },
       now: use.now,
     };
     return new Promise((resolve, reject) => {
+      const pending: PendingUse = { command, paysFor, resolve, reject };
       const queue = this.waiting.get(use.tokenId);
       if (queue) {
-        queue.push({ command, resolve, reject });
+        queue.push(pending);
         return;
       }
-      this.waiting.set(use.tokenId, [{ command, resolve, reject }]);
+      this.waiting.set(use.tokenId, [pending]);
       void this.drain(use.tokenId, { action: 'otp_use', auth_method: 'otp', actor: `otp:${use.label}` });
     });
   }
@@ -46,8 +52,13 @@ export class OtpConsumer {
       }
       this.waiting.set(tokenId, []);
       try {
-        const { outcomes } = await this.commands.handleMany(otpStream(tokenId), otpDecider, batch.map((use) => use.command), { metadata });
-        outcomes.forEach((outcome, i) => (outcome instanceof Error ? batch[i].reject(outcome) : batch[i].resolve()));
+        const { outcomes, alongside } = await this.commands.handleMany(
+          otpStream(tokenId),
+          otpDecider,
+          batch.map((use) => use.command),
+          { metadata, alongside: batch.map((use) => use.paysFor) },
+        );
+        outcomes.forEach((outcome, i) => (outcome instanceof Error ? batch[i].reject(outcome) : batch[i].resolve(alongside[i])));
       } catch (error) {
         for (const use of batch) use.reject(error);
       }
