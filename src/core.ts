@@ -40,6 +40,9 @@ export interface ProjectionProgress {
   noticeCommits?(): void;
 }
 
+/** 64 MB of WAL: reached only if the projection thread's checkpoints stopped. */
+const WRITER_AUTOCHECKPOINT_PAGES = 16_384;
+
 export interface CoreOptions {
   pool: boolean;
   /**
@@ -86,6 +89,8 @@ export async function openCore(config: SignetConfig, logger: Logger, options: Co
   let core: Core | undefined;
   const store = await openEventStore(config.eventStore, paths.dataDir, {
     writerThread: options.threads ?? false,
+    // The projection thread checkpoints the log (workers/projections.ts); the writer's own threshold is a safety net.
+    ...(options.threads ? { walAutocheckpointPages: WRITER_AUTOCHECKPOINT_PAGES } : {}),
     onFlush: (stats) => {
       metrics.observeFlush(stats);
       core?.runner.noticeCommits?.();

@@ -16,7 +16,8 @@ const failed = (error: unknown) => {
 };
 
 try {
-  const store = await openEventStore(data.eventStore, data.dataDir);
+  // This thread also checkpoints the log's WAL, so that the writer's commits never wait for a checkpoint.
+  const store = await openEventStore(data.eventStore, data.dataDir, { checkpointIntervalMs: 1000 });
   const db = openReadModelDb(data.readModels);
   const runner = new ProjectionRunner(db, projections, { onApplied: (position) => report({ type: 'applied', position }), onFailed: failed });
   const noticeCommits = 'noticeCommits' in store && typeof store.noticeCommits === 'function' ? () => (store.noticeCommits as () => void)() : () => {};

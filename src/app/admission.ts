@@ -26,12 +26,20 @@ export class AdmissionLimit {
     return this.active;
   }
 
-  /** Runs `work` if there is room, else throws OverloadedError without running it. */
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Throws OverloadedError when there is no room right now, without taking a slot: a front end calls it before
+   * authenticating and reading the body, so that shedding load costs as little as possible.
+   */
+  assertRoom(): void {
     if (this.active >= this.limit) {
       this.onRefused();
       throw new OverloadedError(this.limit);
     }
+  }
+
+  /** Runs `work` if there is room, else throws OverloadedError without running it. */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    this.assertRoom();
     this.active++;
     try {
       return await work();

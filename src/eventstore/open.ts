@@ -21,8 +21,12 @@ export function parseEventStoreSpec(spec: string, dataDir: string): EventStoreSp
   return { kind: 'sqlite', file: path.resolve(trimmed === '' ? path.join(dataDir, 'events.db') : trimmed) };
 }
 
-/** `onFlush` (append latency metrics) and `writerThread` apply to the SQLite adapter only. */
-export async function openEventStore(spec: string, dataDir: string, options: Pick<SqliteEventStoreOptions, 'onFlush' | 'writerThread'> = {}): Promise<EventStore> {
+/** The SQLite options (append metrics, writer thread, checkpoints) apply to the SQLite adapter only. */
+export async function openEventStore(
+  spec: string,
+  dataDir: string,
+  options: Pick<SqliteEventStoreOptions, 'onFlush' | 'writerThread' | 'walAutocheckpointPages' | 'checkpointIntervalMs'> = {},
+): Promise<EventStore> {
   const parsed = parseEventStoreSpec(spec, dataDir);
   switch (parsed.kind) {
     case 'kurrentdb': {

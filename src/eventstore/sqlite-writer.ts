@@ -12,7 +12,7 @@ import { startWorker } from '../threads/ts-worker.js';
 
 export interface WriterThreadData {
   file: string;
-  options: Pick<SqliteEventStoreOptions, 'flushIntervalMs' | 'maxBatch' | 'synchronous' | 'busyTimeoutMs'>;
+  options: Pick<SqliteEventStoreOptions, 'flushIntervalMs' | 'maxBatch' | 'synchronous' | 'busyTimeoutMs' | 'walAutocheckpointPages'>;
 }
 
 export interface WriteRequest {

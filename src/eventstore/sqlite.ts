@@ -78,6 +78,14 @@ export interface SqliteEventStoreOptions {
    * never block this event loop. Started at the first append: a store that only reads never starts one.
    */
   writerThread?: boolean;
+  /**
+   * SQLite's automatic checkpoint threshold in WAL pages (default 1000). An automatic checkpoint runs inside the
+   * COMMIT that crosses it, so that group commit (and every request waiting on it) waits for the copy and its fsync;
+   * with `checkpointIntervalMs` on another connection, set this high as a safety net only.
+   */
+  walAutocheckpointPages?: number;
+  /** Run a PASSIVE checkpoint from this connection every so often, off the writers' commit path. */
+  checkpointIntervalMs?: number;
 }
 
 /** One append (one part) or one multi-stream append (several parts, all or nothing). */
@@ -140,6 +148,7 @@ export class SqliteEventStore implements EventStore {
   private readonly notifier = new Notifier();
   private readonly subscriptions = new Set<PollingSubscription>();
   private pollTimer?: NodeJS.Timeout;
+  private checkpointTimer?: NodeJS.Timeout;
   private knownHead = 0;
   /** Set by close(): no new appends. Reads go on until the queued appends are committed and `closed` is set. */
   private closing = false;
@@ -161,6 +170,7 @@ export class SqliteEventStore implements EventStore {
     this.db = db;
     try {
       enableWal(db, this.busyTimeoutMs);
+      if (options.walAutocheckpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${Math.trunc(options.walAutocheckpointPages)}`);
       db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       // IMMEDIATE so two processes creating the schema at once wait for each other instead of failing.
       db.transaction(() => db.exec(SCHEMA)).immediate();
@@ -180,6 +190,20 @@ export class SqliteEventStore implements EventStore {
     // to it when it throws: a failing append leaves nothing behind.
     this.appendInSavepoint = db.transaction((item: PendingAppend, created: number) => applyParts(target, item.parts, created));
     this.knownHead = s.head.get()!.head;
+    if (options.checkpointIntervalMs) {
+      this.checkpointTimer = setInterval(() => this.checkpoint(), options.checkpointIntervalMs);
+      this.checkpointTimer.unref();
+    }
+  }
+
+  /** Copies committed WAL frames into the database without waiting for readers or writers. */
+  private checkpoint(): void {
+    if (this.closed) return;
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // Another connection is checkpointing: the next tick tries again.
+    }
   }
 
   append(streamId: string, events: NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
@@ -211,8 +235,9 @@ export class SqliteEventStore implements EventStore {
 
   private writerThread(): SqliteWriterThread {
     if (this.writer) return this.writer;
-    const { flushIntervalMs, maxBatch, synchronous, busyTimeoutMs } = this.writerOptions!;
-    this.writer = new SqliteWriterThread({ file: this.path, options: { flushIntervalMs, maxBatch, synchronous, busyTimeoutMs } }, (stats, head) => {
+    const { flushIntervalMs, maxBatch, synchronous, busyTimeoutMs, walAutocheckpointPages } = this.writerOptions!;
+    const options = { flushIntervalMs, maxBatch, synchronous, busyTimeoutMs, walAutocheckpointPages };
+    this.writer = new SqliteWriterThread({ file: this.path, options }, (stats, head) => {
       this.knownHead = Math.max(this.knownHead, head);
       if (stats.events > 0) this.notifier.notify();
       this.onFlush?.(stats);
@@ -272,6 +297,7 @@ export class SqliteEventStore implements EventStore {
     }
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     this.stopPolling();
+    clearInterval(this.checkpointTimer);
     this.closed = true;
     this.db.close();
   }

@@ -26,6 +26,20 @@ describe('AdmissionLimit', () => {
     assert.equal(await limit.run(async () => 'again'), 'again');
   });
 
+  test('assertRoom refuses when full without taking a slot', async () => {
+    let refused = 0;
+    const limit = new AdmissionLimit(1, () => refused++);
+    limit.assertRoom();
+    let release!: () => void;
+    const running = limit.run(() => new Promise<void>((resolve) => (release = resolve)));
+    assert.throws(() => limit.assertRoom(), OverloadedError);
+    assert.equal(limit.inFlight, 1);
+    assert.equal(refused, 1);
+    release();
+    await running;
+    limit.assertRoom();
+  });
+
   test('refuses a limit that is not a positive integer', () => {
     for (const bad of [0, -1, 1.5, Number.NaN]) assert.throws(() => new AdmissionLimit(bad), TypeError);
   });

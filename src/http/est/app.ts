@@ -127,7 +127,8 @@ export function buildEstApp({ core }: EstAppDeps): Koa {
       await next();
     } catch (error) {
       const mapped = estError(error);
-      if (!mapped.expected || mapped.status >= 500) core.logger.error({ err: error, path: ctx.path, method: ctx.method }, 'EST request failed');
+      // 503 is backpressure (queue or in-flight limit), counted in the metrics: logging each one would add to the load.
+      if (!mapped.expected || (mapped.status >= 500 && mapped.status !== 503)) core.logger.error({ err: error, path: ctx.path, method: ctx.method }, 'EST request failed');
       const message = mapped.message.replace(/[\r\n]+/g, ' ');
       const attempt = ctx.state.attempt as EnrollmentAttempt | undefined;
       if (attempt) await est.rejected(attempt, RESULT_BY_STATUS[mapped.status] ?? (mapped.status >= 500 ? 'error' : 'refused'), message);
@@ -164,6 +165,7 @@ export function buildEstApp({ core }: EstAppDeps): Koa {
     if (operation.method === 'GET') return operation.handle(ctx, est.target(label));
     const attempt: EnrollmentAttempt = { action: operation.action, profile: label ?? DEFAULT_EST_PROFILE, ...(ctx.ip ? { clientIp: ctx.ip } : {}) };
     ctx.state.attempt = attempt;
+    core.admission.assertRoom();
     await operation.handle(ctx, est.target(label), attempt);
   });
   return app;
