@@ -108,6 +108,8 @@ export interface EventStore {
   /** All events in global order. */
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
   subscribeToAll(options?: SubscribeOptions): AllSubscription;
+  /** Set once the store can no longer write (e.g. its writer thread died); appends then reject with it. */
+  readonly error?: Error;
   /** Position of the newest committed event, 0 when empty. */
   headPosition(): Promise<number>;
   /** Finishes in-flight appends, then releases resources. */

@@ -79,10 +79,17 @@ export class SqliteWriterThread {
     this.worker = startWorker(EVENT_WRITER_THREAD, data);
     this.worker.on('message', (report: WriterReport) => this.settle(report));
     this.worker.on('error', (error) => this.fail(error instanceof Error ? error : new Error(String(error))));
-    this.exited = new Promise((resolve) => this.worker.once('exit', () => {
-      this.fail(new Error('the event-store writer thread exited'));
-      resolve();
-    }));
+    this.exited = new Promise((resolve) =>
+      this.worker.once('exit', () => {
+        this.fail(new Error('the event-store writer thread exited'));
+        resolve();
+      }),
+    );
+  }
+
+  /** Why the thread can no longer commit, once it cannot. */
+  get error(): Error | undefined {
+    return this.failure;
   }
 
   append(parts: EncodedPart[], resolve: Pending['resolve'], reject: Pending['reject']): void {

@@ -220,6 +220,11 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
+  /** The writer thread's failure, if it failed (after close(), its orderly exit is not one). */
+  get error(): Error | undefined {
+    return this.closing ? undefined : this.writer?.error;
+  }
+
   /** An append already encoded and checked (the writer thread's entry point); joins this connection's group commit. */
   appendEncoded(parts: EncodedPart[]): Promise<AppendResult[]> {
     return new Promise((resolve, reject) => {

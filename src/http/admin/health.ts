@@ -74,6 +74,7 @@ export async function healthReport(core: Core, version: string, now = new Date()
   let lag = 0;
   try {
     lag = await projectionLag(core);
+    if (core.store.error) database = 'unhealthy';
   } catch {
     database = 'unhealthy';
   }
