@@ -3,7 +3,7 @@
  * template, how clients may authenticate, the reenrollment rules, server-side key generation and the CSR
  * attributes served by `csrattrs`. Stream `est-profile-<name>`; settings are recorded whole on every change.
  */
-import { type DomainEvent, type Decider, unreachable } from './decider.js';
+import { type DomainEvent, type Decider, sameJsonValue, unreachable } from './decider.js';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
 import { describeKey, keyAllowed, type IssuancePolicy } from './issuance-policy.js';
 import type { KeySpec, KeyUsage } from './x509.js';
@@ -132,7 +132,7 @@ function decide(command: EstProfileCommand, state: EstProfileState): EstProfileE
     case 'UpdateEstProfile':
       if (state.status !== 'active') throw notFound('unknown_profile', `EST profile ${name} not found`);
       validateProfileSettings(command.data.settings);
-      if (JSON.stringify(state.settings) === JSON.stringify(command.data.settings)) return [];
+      if (sameJsonValue(state.settings, command.data.settings)) return [];
       return [{ type: 'EstProfileUpdated', data: { name, settings: command.data.settings, at } }];
     case 'DeleteEstProfile':
       if (state.status !== 'active') throw notFound('unknown_profile', `EST profile ${name} not found`);

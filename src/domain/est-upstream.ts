@@ -5,8 +5,7 @@
  * display. Any change clears the validation: a configuration is usable only after a successful validation of
  * exactly its current settings.
  */
-import { isDeepStrictEqual } from 'node:util';
-import { type DomainEvent, type Decider, unreachable } from './decider.js';
+import { type DomainEvent, type Decider, sameJsonValue, unreachable } from './decider.js';
 import { conflict, invalid, notFound } from './errors.js';
 
 export const estUpstreamStream = (id: number) => `est-upstream-${id}`;
@@ -100,8 +99,7 @@ function decide(command: EstUpstreamCommand, state: EstUpstreamState): EstUpstre
       return [{ type: 'EstUpstreamUpdated', data: { id, settings: command.data.settings, at } }];
     case 'RecordEstUpstreamValidation': {
       if (state.status !== 'active') throw notFound('unknown_upstream', `EST configuration ${id} not found`);
-      // Deep equality, not JSON text: the store keeps members sorted, so key order says nothing.
-      if (!isDeepStrictEqual(state.settings, command.data.settings)) {
+      if (!sameJsonValue(state.settings, command.data.settings)) {
         throw conflict('upstream_changed', `EST configuration ${id} changed while it was being validated; validate again`);
       }
       const { outcome } = command.data;

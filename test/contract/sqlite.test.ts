@@ -39,18 +39,19 @@ describe('SqliteEventStore specifics', () => {
 
   test('a writer thread that dies fails the appends waiting on it and every later one, and says so in error', async () => {
     const store = new SqliteEventStore(freshFile(), { writerThread: true });
+    const failure = () => store.error;
     try {
       await store.append('before', [{ type: 'E', data: 1 }]);
-      assert.equal(store.error, undefined);
+      assert.equal(failure(), undefined);
       // Fault injection: the thread ends as if it had crashed.
       await (store as unknown as { writer: { worker: { terminate(): Promise<number> } } }).writer.worker.terminate();
       await assert.rejects(store.append('after', [{ type: 'E', data: 2 }]), /writer thread exited/);
-      assert.match(store.error?.message ?? '', /writer thread exited/);
+      assert.match(failure()?.message ?? '', /writer thread exited/);
       assert.deepEqual((await store.readStream('before')).map((e) => e.data), [1], 'reads go on');
     } finally {
       await store.close();
     }
-    assert.equal(store.error, undefined, 'after close() the exit is an orderly one');
+    assert.equal(failure(), undefined, 'after close() the exit is an orderly one');
   });
 
   test('stores the JSON text exactly as serialised at append time', async () => {
