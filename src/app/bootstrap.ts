@@ -148,9 +148,16 @@ async function createCa(core: Core, now: Date): Promise<void> {
   );
 }
 
-/** Whether this CA ever had a default issuer: then its absence is an operator's choice (DELETE /v1/pki/root), not a bootstrap in progress. */
-async function hadDefaultIssuer(core: Core): Promise<boolean> {
-  return (await core.store.readStream(ISSUER_CONFIG_STREAM)).some((event) => event.type === 'DefaultIssuerSet');
+/**
+ * Whether this CA had a default issuer and no longer has one: then its absence is an operator's choice (DELETE
+ * /v1/pki/root), not a bootstrap in progress. The read models are first brought up to the configuration stream
+ * read here, so that another node's bootstrap, finished a moment ago, is never taken for a deletion.
+ */
+async function defaultIssuerRemoved(core: Core): Promise<boolean> {
+  const config = await core.store.readStream(ISSUER_CONFIG_STREAM);
+  if (!config.some((event) => event.type === 'DefaultIssuerSet')) return false;
+  await core.runner.waitFor(config[config.length - 1].position);
+  return !core.queries.issuers.resolve('default');
 }
 
 type CaState = { issuing: IssuerRow; root: IssuerRow; created: boolean } | { issuing: undefined; root: undefined; created: false };
@@ -162,7 +169,7 @@ async function ensureCa(core: Core, now: Date): Promise<CaState> {
     if (await claimBootstrap(core, now)) {
       await createCa(core, now);
       created = true;
-    } else if (await hadDefaultIssuer(core)) {
+    } else if (await defaultIssuerRemoved(core)) {
       core.logger.warn('this CA has no default issuer (it was deleted): generate or import one through /v1/pki before issuing');
       return { issuing: undefined, root: undefined, created: false };
     }
@@ -176,20 +183,30 @@ async function ensureCa(core: Core, now: Date): Promise<CaState> {
 async function ensureRootToken(core: Core, now: Date): Promise<string> {
   const file = core.paths.rootToken;
   const existing = core.config.rootToken ?? readIfExists(file)?.trim();
-  if (existing && core.queries.credentials.apiTokenByHash(hashSecret(existing))?.status === 'active') return existing;
-  const token = existing || newSecret('sgn_');
-  // The first root token takes the well-known accessor; a replacement (lost file) gets a fresh one.
-  const taken = core.queries.credentials.apiToken(ROOT_TOKEN_ACCESSOR) !== undefined;
-  const accessor = taken ? `${ROOT_TOKEN_ACCESSOR}-${randomUUID()}` : ROOT_TOKEN_ACCESSOR;
-  const result = await core.commands.handle(
-    tokenStream(accessor),
-    tokenDecider,
-    { type: 'CreateToken', data: { accessor, hash: hashSecret(token), displayName: 'root', policies: ['root'] }, now },
-    { metadata: META },
-  );
-  writeSecretFile(file, `${token}\n`);
-  if (result.position) await core.runner.waitFor(result.position);
-  return token;
+  for (let attempt = 0; ; attempt++) {
+    // Up to the head first: another node starting at the same time may have just created this very token.
+    await waitForProjections(core);
+    if (existing && core.queries.credentials.apiTokenByHash(hashSecret(existing))?.status === 'active') return existing;
+    const token = existing || newSecret('sgn_');
+    // The first root token takes the well-known accessor; a replacement (lost file) gets a fresh one.
+    const taken = core.queries.credentials.apiToken(ROOT_TOKEN_ACCESSOR) !== undefined;
+    const accessor = taken ? `${ROOT_TOKEN_ACCESSOR}-${randomUUID()}` : ROOT_TOKEN_ACCESSOR;
+    try {
+      const result = await core.commands.handle(
+        tokenStream(accessor),
+        tokenDecider,
+        { type: 'CreateToken', data: { accessor, hash: hashSecret(token), displayName: 'root', policies: ['root'] }, now },
+        { metadata: META },
+      );
+      writeSecretFile(file, `${token}\n`);
+      if (result.position) await core.runner.waitFor(result.position);
+      return token;
+    } catch (error) {
+      // Another node created the root token between our look and our append: look again.
+      if (attempt < 3 && error instanceof DomainError && error.code === 'token_exists') continue;
+      throw error;
+    }
+  }
 }
 
 function wantedSans(core: Core): San[] {

@@ -19,7 +19,7 @@ type Json = Record<string, unknown>;
 export class EstProfileService {
   readonly profiles: EstProfileQueries;
 
-  constructor(private readonly core: Pick<Core, 'commands' | 'queries' | 'config' | 'runner' | 'readDb'>) {
+  constructor(private readonly core: Pick<Core, 'commands' | 'queries' | 'config' | 'runner' | 'readDb' | 'store'>) {
     this.profiles = new EstProfileQueries(core.readDb);
   }
 
@@ -64,13 +64,15 @@ export class EstProfileService {
    */
   async ensureDeclared(declared: Json[], now = new Date()): Promise<void> {
     const metadata: EventMetadata = { actor: 'bootstrap', auth_method: 'local' };
+    // Another node starting at the same time may have declared them a moment ago: read models up to the head first.
+    await this.core.runner.waitFor(await this.core.store.headPosition());
     for (const [index, declaration] of declared.entries()) {
       try {
         const input = withAnchorFile(declaration);
         const name = typeof input.name === 'string' ? input.name : undefined;
         const current = name ? this.profiles.get(name) : undefined;
         if (current) await this.replace(current.name, input, metadata, now);
-        else await this.create(input, metadata, now);
+        else await this.createOrReplace(name, input, metadata, now);
       } catch (error) {
         if (error instanceof DomainError) throw new ConfigError(`config error: est.profiles[${index}]: ${error.message}`);
         throw error;
@@ -82,6 +84,17 @@ export class EstProfileService {
     } catch (error) {
       // Another node created it first.
       if (!(error instanceof DomainError && error.code === 'profile_exists')) throw error;
+    }
+  }
+
+  /** Creates the profile, or replaces it when another node created it since the read models were looked at. */
+  private async createOrReplace(name: string | undefined, input: Json, metadata: EventMetadata, now: Date): Promise<void> {
+    try {
+      await this.create(input, metadata, now);
+    } catch (error) {
+      if (!(name && error instanceof DomainError && error.code === 'profile_exists')) throw error;
+      await this.core.runner.waitFor(await this.core.store.headPosition());
+      await this.replace(name, input, metadata, now);
     }
   }
 
