@@ -10,7 +10,7 @@ import { SignetMetrics } from './app/metrics.js';
 import type { Logger } from './app/logger.js';
 import { SigningPool } from './app/signing-pool.js';
 import { loadOrCreateKek } from './crypto/keywrap.js';
-import { openEventStore, parseEventStoreSpec } from './eventstore/open.js';
+import { openEventStore } from './eventstore/open.js';
 import type { EventStore } from './eventstore/port.js';
 import { dataPaths, type DataPaths } from './paths.js';
 import { AuditQueries } from '../projections/audit.js';
@@ -97,7 +97,7 @@ export async function openCore(config: SignetConfig, logger: Logger, options: Co
     },
   });
   const readDb = openReadModelDb(paths.readModels);
-  const runner = startProjections(config, store, readDb, options);
+  const runner = startProjections({ config, paths, store, readDb }, options);
   await runner.waitFor(await store.headPosition(), 600_000);
   const pool = options.pool ? new SigningPool({ kek, threads: config.pool.threads, maxQueue: config.pool.maxQueue }) : undefined;
   if (pool) {
@@ -129,9 +129,11 @@ export async function openCore(config: SignetConfig, logger: Logger, options: Co
 }
 
 /** Starts applying the projections to the read models: in their own thread when asked and possible, else inline. */
-export function startProjections(config: SignetConfig, store: EventStore, readDb: ReadModelDb, options: Pick<CoreOptions, 'threads'>): ProjectionProgress {
-  const paths = dataPaths(config.dataDir);
-  if (options.threads && parseEventStoreSpec(config.eventStore, paths.dataDir).kind !== 'memory') {
+export function startProjections(
+  { config, paths, store, readDb }: Pick<Core, 'config' | 'paths' | 'store' | 'readDb'>,
+  options: Pick<CoreOptions, 'threads'>,
+): ProjectionProgress {
+  if (options.threads && store.kind !== 'memory') {
     return new ThreadedProjectionRunner(readDb, projections, { eventStore: config.eventStore, dataDir: paths.dataDir, readModels: paths.readModels });
   }
   const inline = new ProjectionRunner(readDb, projections);

@@ -20,9 +20,8 @@ try {
   const store = await openEventStore(data.eventStore, data.dataDir, { checkpointIntervalMs: 1000 });
   const db = openReadModelDb(data.readModels);
   const runner = new ProjectionRunner(db, projections, { onApplied: (position) => report({ type: 'applied', position }), onFailed: failed });
-  const noticeCommits = 'noticeCommits' in store && typeof store.noticeCommits === 'function' ? () => (store.noticeCommits as () => void)() : () => {};
   port.on('message', (command: ProjectionThreadCommand) => {
-    if (command.type === 'notice-commits') return noticeCommits();
+    if (command.type === 'notice-commits') return store.noticeCommits?.();
     void (async () => {
       await runner.stop();
       await store.close();

@@ -108,6 +108,11 @@ export interface EventStore {
   /** All events in global order. */
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
   subscribeToAll(options?: SubscribeOptions): AllSubscription;
+  /**
+   * Wakes this connection's subscriptions now if the log grew through another connection, instead of at their next
+   * poll (SQLite; the other adapters are told of every commit by their server or process).
+   */
+  noticeCommits?(): void;
   /** Set once the store can no longer write (e.g. its writer thread died); appends then reject with it. */
   readonly error?: Error;
   /** Position of the newest committed event, 0 when empty. */

@@ -16,7 +16,7 @@
  */
 import Database from 'better-sqlite3';
 import { enableWal } from '../sqlite/wal.js';
-import { SqliteWriterThread } from './sqlite-writer.js';
+import { SqliteWriterThread, type WriterThreadData } from './sqlite-writer.js';
 import {
   EventStoreClosedError,
   type AllSubscription,
@@ -153,7 +153,8 @@ export class SqliteEventStore implements EventStore {
   /** Set by close(): no new appends. Reads go on until the queued appends are committed and `closed` is set. */
   private closing = false;
   private closed = false;
-  private readonly writerOptions?: SqliteEventStoreOptions;
+  /** With `writerThread`: the options its own store is opened with. */
+  private readonly writerOptions?: WriterThreadData['options'];
   private writer?: SqliteWriterThread;
 
   constructor(readonly path: string, options: SqliteEventStoreOptions = {}) {
@@ -162,7 +163,10 @@ export class SqliteEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
     this.busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? 5000);
     this.onFlush = options.onFlush;
-    if (options.writerThread) this.writerOptions = options;
+    if (options.writerThread) {
+      const { flushIntervalMs, maxBatch, synchronous, busyTimeoutMs, walAutocheckpointPages } = options;
+      this.writerOptions = { flushIntervalMs, maxBatch, synchronous, busyTimeoutMs, walAutocheckpointPages };
+    }
     if (!(this.flushIntervalMs >= 0)) throw new TypeError('flushIntervalMs must be >= 0');
     if (!Number.isSafeInteger(this.maxBatch) || this.maxBatch < 1) throw new TypeError('maxBatch must be a positive integer');
 
@@ -240,9 +244,7 @@ export class SqliteEventStore implements EventStore {
 
   private writerThread(): SqliteWriterThread {
     if (this.writer) return this.writer;
-    const { flushIntervalMs, maxBatch, synchronous, busyTimeoutMs, walAutocheckpointPages } = this.writerOptions!;
-    const options = { flushIntervalMs, maxBatch, synchronous, busyTimeoutMs, walAutocheckpointPages };
-    this.writer = new SqliteWriterThread({ file: this.path, options }, (stats, head) => {
+    this.writer = new SqliteWriterThread({ file: this.path, options: this.writerOptions! }, (stats, head) => {
       this.knownHead = Math.max(this.knownHead, head);
       if (stats.events > 0) this.notifier.notify();
       this.onFlush?.(stats);

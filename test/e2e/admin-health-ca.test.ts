@@ -60,7 +60,7 @@ describe('health', () => {
   });
 
   test('ready is 503 while the read models lag behind the log, 200 once they caught up; live is always 200', async () => {
-    const { config, store, readDb } = server.core;
+    const { store } = server.core;
     await server.core.runner.stop();
     try {
       await new OtpService(server.core.commands).create({ label: 'written-while-projections-stopped', ttl: '1h' });
@@ -69,7 +69,7 @@ describe('health', () => {
       assert.equal(lagging.status, 503);
       assert.equal((await admin.json('/admin/health/live', { token: undefined })).status, 200);
     } finally {
-      server.core.runner = startProjections(config, store, readDb, { threads: true });
+      server.core.runner = startProjections(server.core, { threads: true });
     }
     await server.core.runner.waitFor(await store.headPosition());
     const ready = await admin.json('/admin/health/ready', { token: undefined });
