@@ -123,55 +123,48 @@ describe('EST refusals', () => {
   });
 });
 
-describe('EST backpressure', () => {
-  test('503 with Retry-After when the signing queue is full; refused requests use no OTP', async () => {
-    const server = await startTestServer({ env: { SIGNET_POOL_MAX_QUEUE: '1', SIGNET_POOL_THREADS: '1' } });
-    const client = httpsClient(readFileSync(join(server.dataDir, 'ca/root.pem'), 'utf8'), 64);
-    try {
-      const otp = await new OtpService(server.core.commands).create({ label: 'backpressure', ttl: '1h', maxUses: 1000 });
-      const url = `${server.listeners.est.url}/.well-known/est/simpleenroll`;
-      const answers = await Promise.all(csrPool(150, 'pressure').map((der) => client.post(url, der, { 'content-type': 'application/pkcs10', authorization: otpAuthorization(otp.token) })));
-      const busy = answers.filter((a) => a.status === 503);
-      const ok = answers.filter((a) => a.status === 200);
-      assert.ok(busy.length > 0, `expected some 503s, got ${answers.map((a) => a.status).join(',')}`);
-      assert.equal(ok.length + busy.length, answers.length);
-      for (const answer of busy) {
-        assert.equal(answer.headers['retry-after'], '1');
-        assert.equal(answer.body.toString(), 'signing queue is full, retry later\n');
-      }
-      await server.core.runner.waitFor(await server.core.store.headPosition());
-      assert.equal(server.core.queries.credentials.otp(otp.tokenId)?.uses, ok.length);
-      assert.equal(server.core.queries.audit.recent(500).filter((a) => a.action === 'enroll' && a.result === 'unavailable').length, busy.length);
-    } finally {
-      client.close();
-      await server.stop();
+/**
+ * A burst of OTP enrollments on a server started with `env`: every answer is a certificate or a 503 with
+ * Retry-After and `refusal`, there are some of each, and each refusal used no OTP and was audited. `andThen` checks
+ * more on the same server before it stops.
+ */
+async function burstWithRefusals(
+  env: Record<string, string>,
+  burst: { label: string; count: number; refusal: string; minAccepted: number },
+  andThen: (server: TestServer, refused: number) => Promise<void> = async () => {},
+): Promise<void> {
+  const server = await startTestServer({ env });
+  const client = httpsClient(readFileSync(join(server.dataDir, 'ca/root.pem'), 'utf8'), 64);
+  try {
+    const otp = await new OtpService(server.core.commands).create({ label: burst.label, ttl: '1h', maxUses: 1000 });
+    const url = `${server.listeners.est.url}/.well-known/est/simpleenroll`;
+    const answers = await Promise.all(csrPool(burst.count, burst.label).map((der) => client.post(url, der, { 'content-type': 'application/pkcs10', authorization: otpAuthorization(otp.token) })));
+    const busy = answers.filter((a) => a.status === 503);
+    const ok = answers.filter((a) => a.status === 200);
+    assert.ok(busy.length > 0 && ok.length >= burst.minAccepted, `statuses: ${answers.map((a) => a.status).join(',')}`);
+    assert.equal(ok.length + busy.length, answers.length);
+    for (const answer of busy) {
+      assert.equal(answer.headers['retry-after'], '1');
+      assert.equal(answer.body.toString(), `${burst.refusal}\n`);
     }
-  });
+    await server.core.runner.waitFor(await server.core.store.headPosition());
+    assert.equal(server.core.queries.credentials.otp(otp.tokenId)?.uses, ok.length);
+    assert.equal(server.core.queries.audit.recent(500).filter((a) => a.action === 'enroll' && a.result === 'unavailable').length, busy.length);
+    await andThen(server, busy.length);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+}
 
-  test('503 with Retry-After past the in-flight limit, whatever the signing queue holds; the metric counts them', async () => {
-    const server = await startTestServer({ env: { SIGNET_MAX_IN_FLIGHT: '3' } });
-    const client = httpsClient(readFileSync(join(server.dataDir, 'ca/root.pem'), 'utf8'), 64);
-    try {
-      const otp = await new OtpService(server.core.commands).create({ label: 'in-flight', ttl: '1h', maxUses: 1000 });
-      const url = `${server.listeners.est.url}/.well-known/est/simpleenroll`;
-      const answers = await Promise.all(csrPool(100, 'admission').map((der) => client.post(url, der, { 'content-type': 'application/pkcs10', authorization: otpAuthorization(otp.token) })));
-      const busy = answers.filter((a) => a.status === 503);
-      const ok = answers.filter((a) => a.status === 200);
-      assert.ok(busy.length > 0 && ok.length >= 3, `statuses: ${answers.map((a) => a.status).join(',')}`);
-      assert.equal(ok.length + busy.length, answers.length);
-      for (const answer of busy) {
-        assert.equal(answer.headers['retry-after'], '1');
-        assert.equal(answer.body.toString(), 'too many enrollments in progress (3), retry later\n');
-      }
-      await server.core.runner.waitFor(await server.core.store.headPosition());
-      assert.equal(server.core.queries.credentials.otp(otp.tokenId)?.uses, ok.length);
-      assert.equal(server.core.queries.audit.recent(500).filter((a) => a.action === 'enroll' && a.result === 'unavailable').length, busy.length);
+describe('EST backpressure', () => {
+  test('503 with Retry-After when the signing queue is full; refused requests use no OTP', () =>
+    burstWithRefusals({ SIGNET_POOL_MAX_QUEUE: '1', SIGNET_POOL_THREADS: '1' }, { label: 'backpressure', count: 150, refusal: 'signing queue is full, retry later', minAccepted: 0 }));
+
+  test('503 with Retry-After past the in-flight limit, whatever the signing queue holds; the metric counts them', () =>
+    burstWithRefusals({ SIGNET_MAX_IN_FLIGHT: '3' }, { label: 'in-flight', count: 100, refusal: 'too many enrollments in progress (3), retry later', minAccepted: 3 }, async (server, refused) => {
       assert.equal(server.core.admission.inFlight, 0);
       const metrics = await server.core.metrics.registry.getSingleMetricAsString('signet_issuance_overload_refused_total');
-      assert.match(metrics, new RegExp(`^signet_issuance_overload_refused_total ${busy.length}$`, 'm'));
-    } finally {
-      client.close();
-      await server.stop();
-    }
-  });
+      assert.match(metrics, new RegExp(`^signet_issuance_overload_refused_total ${refused}$`, 'm'));
+    }));
 });
