@@ -13,7 +13,7 @@ import { openLoop, type ConnectionMode } from './load-client.js';
 import { measureRun, type LoadResult } from './measure.js';
 import { EST_AUTHS, enrolledCertificate, estAgent, estClosedRun, estSender, prepareEst, type EstAuth, type EstTargets } from './est-client.js';
 import { printResults } from './report.js';
-import { CONCURRENCIES, csrPool, describeRun, loadAverage, profileArgs, QUICK, SECONDS, writeResultFile, writeResultPlot } from './settings.js';
+import { CONCURRENCIES, csrPool, describeRun, loadAverage, profileArgs, QUICK, SECONDS, writeRunResults } from './settings.js';
 import { startSignet } from './signet-process.js';
 
 const OPEN_LOOP_SOCKETS = 256;
@@ -81,14 +81,16 @@ async function main() {
     }
 
     printResults(`EST simpleenroll, signet serve in its own process (${describeRun()}); load average after: ${loadAverage()}`, results);
-    writeResultFile('est-burst.json', { date: new Date().toISOString(), loadAverage: loadAverage(), results });
-    writeResultPlot('est-burst.svg', 'Signet EST simpleenroll (P-256), closed loop', [
-      { name: 'OTP, keep-alive', points: keepAlive },
-      { name: 'Basic, keep-alive', points: basic.length > 1 ? basic : [] },
-      { name: 'mTLS, keep-alive', points: mtls.length > 1 ? mtls : [] },
-      { name: 'OTP, new TLS connection per request', points: fresh },
-      { name: 'OTP, TLS resumption per request', points: resumed },
-    ]);
+    writeRunResults('est-burst', { results }, {
+      title: 'Signet EST simpleenroll (P-256), closed loop',
+      series: [
+        { name: 'OTP, keep-alive', points: keepAlive },
+        { name: 'Basic, keep-alive', points: basic.length > 1 ? basic : [] },
+        { name: 'mTLS, keep-alive', points: mtls.length > 1 ? mtls : [] },
+        { name: 'OTP, new TLS connection per request', points: fresh },
+        { name: 'OTP, TLS resumption per request', points: resumed },
+      ],
+    });
   } finally {
     await signet.stop();
   }

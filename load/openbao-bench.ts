@@ -9,7 +9,7 @@ import { derToPem } from '../src/crypto/pem.js';
 import { agentFor, closedLoop, openLoop, post, type Send } from './load-client.js';
 import { measureRun, type LoadResult } from './measure.js';
 import { printResults } from './report.js';
-import { CONCURRENCIES, csrPool, describeRun, loadAverage, profileArgs, SECONDS, writeResultFile, writeResultPlot } from './settings.js';
+import { CONCURRENCIES, csrPool, describeRun, loadAverage, profileArgs, SECONDS, writeRunResults } from './settings.js';
 import { startSignet, type SignetProcess } from './signet-process.js';
 
 const WARMUP_SECONDS = 0.3;
@@ -63,11 +63,13 @@ async function main() {
       agent.destroy();
     }
     printResults(`OpenBao PKI API, signet serve in its own process (${describeRun()}); load average after: ${loadAverage()}`, results);
-    writeResultFile('openbao.json', { date: new Date().toISOString(), loadAverage: loadAverage(), results });
-    writeResultPlot('openbao.svg', 'Signet OpenBao PKI API (P-256), closed loop, keep-alive', [
-      { name: 'sign/:role (CSR)', points: sign },
-      { name: 'issue/:role (server keygen)', points: issue },
-    ]);
+    writeRunResults('openbao', { results }, {
+      title: 'Signet OpenBao PKI API (P-256), closed loop, keep-alive',
+      series: [
+        { name: 'sign/:role (CSR)', points: sign },
+        { name: 'issue/:role (server keygen)', points: issue },
+      ],
+    });
   } finally {
     await signet.stop();
   }

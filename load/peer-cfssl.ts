@@ -17,7 +17,7 @@ import { estClosedRun, prepareEst } from './est-client.js';
 import { agentFor, closedLoop, post, type Send } from './load-client.js';
 import { measureRun, type LoadResult } from './measure.js';
 import { printResults } from './report.js';
-import { CONCURRENCIES, csrPool, describeRun, loadAverage, SECONDS, writeResultFile, writeResultPlot } from './settings.js';
+import { CONCURRENCIES, csrPool, describeRun, loadAverage, SECONDS, writeRunResults } from './settings.js';
 import { startSignet } from './signet-process.js';
 
 const WARMUP_SECONDS = 0.3;
@@ -199,12 +199,14 @@ async function main() {
       `\nAt ${signetAt.concurrency} devices: Signet EST ${Math.round(signetAt.perSecond)}/s = ${ratios.vsNoDb.toFixed(2)}× cfssl storing nothing (${Math.round(at(noDb, COMPARE_AT).perSecond)}/s), ${ratios.vsSqlite.toFixed(2)}× cfssl with SQLite (${Math.round(at(withDb, COMPARE_AT).perSecond)}/s); targets: ≥ 1× and ≥ 2.5×`,
     );
   }
-  writeResultFile('peer-cfssl.json', { date: new Date().toISOString(), loadAverage: loadAverage(), ratios, results, ...(skipped ? { skipped } : {}) });
-  writeResultPlot('peer-cfssl.svg', 'Signet EST simpleenroll vs cfssl sign API (P-256, HTTPS keep-alive, closed loop)', [
-    { name: 'Signet EST (OTP, durable event per cert)', points: est },
-    { name: 'cfssl 1.2 sign, no database', points: noDb },
-    { name: 'cfssl 1.2 sign, SQLite certdb', points: withDb },
-  ]);
+  writeRunResults('peer-cfssl', { ratios, results, ...(skipped ? { skipped } : {}) }, {
+    title: 'Signet EST simpleenroll vs cfssl sign API (P-256, HTTPS keep-alive, closed loop)',
+    series: [
+      { name: 'Signet EST (OTP, durable event per cert)', points: est },
+      { name: 'cfssl 1.2 sign, no database', points: noDb },
+      { name: 'cfssl 1.2 sign, SQLite certdb', points: withDb },
+    ],
+  });
   console.error(`load average after: ${loadAverage()}`);
 }
 

@@ -27,7 +27,7 @@ export function csrPool(prefix: string): { ders: Uint8Array[]; estBodies: Buffer
   return { ders, estBodies: ders.map(estBody) };
 }
 
-export function writeResultFile(name: string, content: unknown): string {
+function writeResultFile(name: string, content: unknown): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const path = join(RESULTS_DIR, name);
   writeFileSync(path, typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`);
@@ -39,10 +39,16 @@ export const profileArgs = (): string[] => (PROFILE ? ['--cpu-prof', `--cpu-prof
 /** The 1, 5 and 15 minute load averages: other processes share the cores, so every result says how busy it was. */
 export const loadAverage = (): string => loadavg().map((n) => n.toFixed(2)).join(' ');
 
-export function writeResultPlot(name: string, title: string, series: PlotSeries[]): string {
+function writeResultPlot(name: string, title: string, series: PlotSeries[]): string {
   const path = join(RESULTS_DIR, name);
   writePlot(path, title, series.filter((s) => s.points.length > 0));
   return path;
+}
+
+/** A benchmark's results/<name>.json (with the date and the load average) and its plot, results/<name>.svg. */
+export function writeRunResults(name: string, data: Record<string, unknown>, plot: { title: string; series: PlotSeries[] }): void {
+  writeResultFile(`${name}.json`, { date: new Date().toISOString(), loadAverage: loadAverage(), ...data });
+  writeResultPlot(`${name}.svg`, plot.title, plot.series);
 }
 
 export function describeRun(): string {
