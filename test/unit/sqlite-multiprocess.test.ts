@@ -24,8 +24,10 @@ test('two processes appending to one file get unique, dense positions, and a thi
   })();
 
   try {
-    // Small batches, started together: the two writers contend for the lock many times.
-    const args = (prefix: string) => ['--count', String(perProcess), '--events', '1', '--concurrency', '8', '--max-batch', '4', '--prefix', prefix];
+    // Small batches, started together: the two writers contend for the lock many times. Each keeps fewer appends in
+    // flight than a batch holds and flushes on a 2 ms timer, so after a commit the other process's retry gets the
+    // lock; with a full queue a writer re-takes the lock on the next tick and, on a quiet machine, could keep it.
+    const args = (prefix: string) => ['--count', String(perProcess), '--events', '1', '--concurrency', '3', '--max-batch', '4', '--interval', '2', '--prefix', prefix];
     let ready = 0;
     let bothReady!: () => void;
     const startWhen = new Promise<void>((resolve) => (bothReady = resolve));
